@@ -1,0 +1,148 @@
+"""The one interface every connector implements.
+
+A connector yields chunks of raw records as DataFrames whose every value is text (or missing),
+each record with a stable ``_source_key``, and keeps the entity's control totals as it goes.
+Subclasses implement ``_open`` (check the entity and return its column names), ``_frames``
+(yield text DataFrames of at most ``chunk_size`` rows) and optionally ``estimate_rows``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from consolidation.errors import ConsolidationError
+from consolidation.sources import EntitySpec, SourceSpec
+from consolidation.types import SOURCE_KEY, ControlTotals, RawChunk
+
+
+class ConnectorError(ConsolidationError):
+    """A source cannot be read. The message names the source and what is wrong, on one line."""
+
+
+class Connector(ABC):
+    kind: ClassVar[str]
+
+    def __init__(
+        self, name: str, spec: SourceSpec, *, base_dir: Path = Path("."), chunk_size: int = 50_000
+    ) -> None:
+        self.name = name
+        self.spec = spec
+        self.base_dir = base_dir
+        self.chunk_size = chunk_size
+        self.totals: dict[str, ControlTotals] = {}
+
+    @property
+    def entities(self) -> list[str]:
+        return list(self.spec.entities)
+
+    def entity_spec(self, entity: str) -> EntitySpec:
+        try:
+            spec: EntitySpec = self.spec.entities[entity]
+        except KeyError:
+            raise ConnectorError(
+                f"source {self.name!r}: no entity {entity!r}; it declares {', '.join(self.entities)}"
+            ) from None
+        return spec
+
+    def error(self, what: str, *, transient: bool = False) -> ConnectorError:
+        return ConnectorError(f"source {self.name!r}: {what}", transient=transient)
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else self.base_dir / path
+
+    def check(self) -> None:
+        """Open every entity and check its declared columns, reading no rows."""
+        for entity in self.entities:
+            self._check_columns(entity, self._open(entity))
+
+    def extract(self, entity: str, *, since: datetime | None = None) -> Iterator[RawChunk]:
+        """Yield the entity's records in chunks; ``totals[entity]`` is complete when it ends."""
+        spec = self.entity_spec(entity)
+        columns = self._open(entity)
+        self._check_columns(entity, columns)
+        totals = self.totals[entity] = ControlTotals()
+        number = 0
+        for frame in self._frames(entity, since=since):
+            number += 1
+            frame = frame.astype(object).where(frame.notna(), None)
+            frame[SOURCE_KEY] = _source_keys(frame, spec.key)
+            totals.add_chunk(frame, spec.control)
+            yield RawChunk(source=self.name, entity=entity, number=number, frame=frame)
+
+    def estimate_rows(self, entity: str) -> int | None:
+        """How many records the entity holds, if that is cheap to know (for progress bars)."""
+        return None
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default holds none."""
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def _open(self, entity: str) -> list[str]:
+        """Reach the entity (connect, open the file) and return its column names."""
+
+    @abstractmethod
+    def _frames(self, entity: str, *, since: datetime | None) -> Iterator[pd.DataFrame]:
+        """Yield text DataFrames of at most ``chunk_size`` rows."""
+
+    def _where(self, entity: str) -> str:
+        """How the entity is named in errors (a table, a file and header line, a model)."""
+        return f"entity {entity!r}"
+
+    def _check_columns(self, entity: str, columns: list[str]) -> None:
+        spec = self.entity_spec(entity)
+        present = set(columns)
+        missing = [column for column in spec.required_columns() if column not in present]
+        if missing:
+            raise self.error(
+                f"{self._where(entity)} lacks declared column {missing[0]!r}; "
+                f"expected {', '.join(spec.required_columns())}; found {', '.join(columns)}"
+            )
+
+
+def _source_keys(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+    """Key values joined by '|'; a record whose key is missing is keyed by a hash of its content."""
+    keys = frame[key[0]].astype(object) if len(key) == 1 else None
+    if keys is None:
+        parts = frame[key].astype(object)
+        keys = parts.apply(lambda row: "|".join("" if v is None else str(v) for v in row), axis=1)
+        missing = parts.isna().all(axis=1)
+    else:
+        missing = keys.isna()
+    if missing.any():
+        content = frame.loc[missing].drop(columns=[SOURCE_KEY], errors="ignore")
+        keys = keys.copy()
+        keys[missing] = [_content_key(row) for row in content.itertuples(index=False)]
+    return keys.astype(object)
+
+
+def _content_key(row: tuple[Any, ...]) -> str:
+    text = "\x1f".join("" if value is None else str(value) for value in row)
+    return "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def open_connector(
+    name: str, spec: SourceSpec, *, base_dir: Path = Path("."), chunk_size: int = 50_000
+) -> Connector:
+    """The connector for a declared source, by its kind."""
+    from connectors.csv import CsvConnector
+    from connectors.excel import ExcelConnector
+    from connectors.odoo import OdooConnector
+    from connectors.sql import SqlConnector
+
+    kinds: dict[str, type[Connector]] = {
+        cls.kind: cls for cls in (SqlConnector, CsvConnector, ExcelConnector, OdooConnector)
+    }
+    return kinds[spec.kind](name, spec, base_dir=base_dir, chunk_size=chunk_size)

@@ -1,0 +1,1 @@
+"""Consolidation of ministries' HR and finance systems into one central shared-services Odoo."""

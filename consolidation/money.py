@@ -1,0 +1,119 @@
+"""Every conversion of money goes through this module: ``Decimal`` end to end, never ``float``.
+
+BHD has three decimals (fils). Amounts arrive as text from every connector; they are parsed
+exactly, and an amount that cannot be parsed is reported, never defaulted to 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CURRENCY = "BHD"
+SCALE = 3
+FILS = Decimal(1).scaleb(-SCALE)
+ZERO = Decimal("0.000")
+
+# Arabic-Indic and Extended (Persian) digits, the Arabic decimal separator and thousands
+# separators. Python's Decimal already accepts Unicode digits, but the separators need mapping.
+_DIGITS = str.maketrans(
+    {
+        **{chr(0x0660 + i): str(i) for i in range(10)},
+        **{chr(0x06F0 + i): str(i) for i in range(10)},
+        "\u066b": ".",  # ARABIC DECIMAL SEPARATOR
+        "\u066c": "",  # ARABIC THOUSANDS SEPARATOR
+        ",": "",
+        "\u00a0": "",
+        " ": "",
+    }
+)
+
+
+class AmountError(ValueError):
+    """A text that is not an amount."""
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """Parse a source amount exactly; ``None`` or blank is ``None``; anything else raises.
+
+    Accepts ASCII, Arabic-Indic and Persian digits, the Arabic decimal separator and thousands
+    separators. Refuses NaN, infinities and any text that is not a number.
+    """
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        cleaned = str(text).translate(_DIGITS).strip()
+        if not cleaned:
+            return None
+        try:
+            value = Decimal(cleaned)
+        except (InvalidOperation, ValueError) as exc:
+            raise AmountError(f"{text!r} is not an amount") from exc
+    if not value.is_finite():
+        raise AmountError(f"{text!r} is not a finite amount")
+    return value
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many decimals an amount carries as written ('1.2500' has 4)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def quantize(value: Decimal) -> Decimal:
+    """Round to fils, half up, as Odoo rounds BHD."""
+    return value.quantize(FILS, rounding=ROUND_HALF_UP)
+
+
+def from_float(value: float) -> Decimal:
+    """A float that a foreign system returned (Odoo over XML-RPC), made exact at fils."""
+    return quantize(Decimal(str(value)))
+
+
+def to_fils(value: Decimal) -> int:
+    """An amount of at most three decimals as an integer number of fils."""
+    fils = value.scaleb(SCALE)
+    if fils != fils.to_integral_value():
+        raise AmountError(f"{value} has more than {SCALE} decimals")
+    return int(fils)
+
+
+def from_fils(fils: int) -> Decimal:
+    return Decimal(fils).scaleb(-SCALE)
+
+
+@dataclass
+class AmountSum:
+    """An exact running sum of text amounts, counting what could not be parsed."""
+
+    total: Decimal = ZERO
+    parsed: int = 0
+    blank: int = 0
+    unparseable: int = 0
+
+    def add_texts(self, texts: Iterable[str | None]) -> None:
+        total = self.total
+        for text in texts:
+            if text is None or text != text:  # None or NaN from pandas
+                self.blank += 1
+                continue
+            try:
+                value = parse_amount(text)
+            except AmountError:
+                self.unparseable += 1
+                continue
+            if value is None:
+                self.blank += 1
+            else:
+                total += value
+                self.parsed += 1
+        self.total = total
+
+    def merge(self, other: AmountSum) -> None:
+        self.total += other.total
+        self.parsed += other.parsed
+        self.blank += other.blank
+        self.unparseable += other.unparseable

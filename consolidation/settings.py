@@ -1,0 +1,70 @@
+"""One settings class, read from the environment (prefix ``CONSOLIDATION_``, ``__`` nests).
+
+Nothing here builds settings at import time: callers construct ``Settings()`` at their entry
+point. Secrets are ``SecretStr`` and are unwrapped only where a connection opens.
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StoreSettings(BaseModel):
+    """The unified store: an embedded SQLite file by default, PostgreSQL by URL."""
+
+    url: str = "sqlite:///var/consolidation.db"
+    password: SecretStr | None = Field(
+        default=None, description="Injected into the URL when the engine opens; never logged."
+    )
+    raw_dir: Path = Field(
+        default=Path("var/raw"), description="Immutable, checksummed Parquet of every batch."
+    )
+    echo: bool = False
+
+
+class SourcesSettings(BaseModel):
+    """Where the sources are declared and how they are read."""
+
+    config: Path = Field(
+        default=Path("var/demo/sources.yaml"),
+        description="YAML declaring ministries and their source systems; holds no secrets.",
+    )
+    chunk_size: int = Field(default=50_000, ge=1, le=1_000_000)
+
+
+class OdooSettings(BaseModel):
+    """The central shared-services Odoo."""
+
+    url: str | None = None
+    database: str | None = None
+    login: str | None = None
+    password: SecretStr | None = None
+    timeout_seconds: float = 120.0
+
+
+class DemoSettings(BaseModel):
+    directory: Path = Path("var/demo")
+    seed: int = 20261122
+    employees: int = 400
+    journal_lines: int = 4_000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CONSOLIDATION_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    store: StoreSettings = StoreSettings()
+    sources: SourcesSettings = SourcesSettings()
+    odoo: OdooSettings = OdooSettings()
+    demo: DemoSettings = DemoSettings()
+    operator: str = Field(default_factory=getpass.getuser)
+    log_level: str = "WARNING"

@@ -1,0 +1,179 @@
+"""The sources config: ministries and their source systems, declared in YAML without secrets.
+
+A secret (a database or Odoo password) is never written in this file: a source names the
+environment variable that holds it (``password_env``), and the value is read only where the
+connection opens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from consolidation.config_file import load_model
+from consolidation.errors import ConfigError
+from consolidation.types import CONTROL_ROLES
+
+Domain = Literal["hr", "finance"]
+Encoding = Literal["utf-8", "utf-8-sig", "cp1256"]
+_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntitySpec(_Strict):
+    """What every entity of a source declares: its key, expected columns and control totals."""
+
+    key: list[str] = Field(min_length=1, description="Columns whose values form the source key.")
+    columns: list[str] = Field(
+        default_factory=list, description="Columns that must be present; checked before reading."
+    )
+    control: dict[str, str] = Field(
+        default_factory=dict, description="Control-total role (debit, credit, salary) → column."
+    )
+
+    @field_validator("control")
+    @classmethod
+    def _known_roles(cls, control: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(control) - set(CONTROL_ROLES))
+        if unknown:
+            raise ValueError(f"unknown control role {unknown[0]!r}; expected one of {CONTROL_ROLES}")
+        return control
+
+    def required_columns(self) -> list[str]:
+        """Declared, key and control columns, in a stable order without repeats."""
+        return list(dict.fromkeys([*self.columns, *self.key, *self.control.values()]))
+
+
+class SqlEntity(EntitySpec):
+    table: str | None = None
+    query: str | None = None
+    watermark: str | None = Field(default=None, description="Column for incremental --since.")
+
+    @model_validator(mode="after")
+    def _table_or_query(self) -> SqlEntity:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of 'table' or 'query'")
+        return self
+
+
+class CsvEntity(EntitySpec):
+    path: Path
+    encoding: Encoding = "utf-8"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    header_row: int = Field(default=1, ge=1, description="1-based line of the header.")
+
+
+class ExcelEntity(EntitySpec):
+    path: Path
+    sheet: str | None = Field(default=None, description="Sheet name; the first sheet if unset.")
+    header_row: int = Field(default=1, ge=1, description="1-based row of the header.")
+
+
+class OdooEntity(EntitySpec):
+    key: list[str] = Field(default_factory=lambda: ["id"], min_length=1)
+    model: str
+    fields: list[str] = Field(min_length=1)
+    domain: list[list[str | int | float | bool | None | list[str | int]]] = Field(
+        default_factory=list
+    )
+
+
+class _SourceBase(_Strict):
+    ministry: str
+    domain: Domain
+    name: str = Field(description="A human name for the system, shown in reports.")
+
+
+class SqlSource(_SourceBase):
+    kind: Literal["sql"]
+    url: str = Field(description="SQLAlchemy URL without a password.")
+    password_env: str | None = None
+    entities: dict[str, SqlEntity] = Field(min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, url: str) -> str:
+        if re.match(r"^[\w+]+://[^/@]*:[^/@]*@", url):
+            raise ValueError("the URL holds a password; name an environment variable in password_env")
+        return url
+
+
+class CsvSource(_SourceBase):
+    kind: Literal["csv"]
+    entities: dict[str, CsvEntity] = Field(min_length=1)
+
+
+class ExcelSource(_SourceBase):
+    kind: Literal["excel"]
+    entities: dict[str, ExcelEntity] = Field(min_length=1)
+
+
+class OdooSource(_SourceBase):
+    kind: Literal["odoo"]
+    url: str
+    database: str
+    login: str
+    password_env: str
+    entities: dict[str, OdooEntity] = Field(min_length=1)
+
+
+SourceSpec = Annotated[
+    SqlSource | CsvSource | ExcelSource | OdooSource, Field(discriminator="kind")
+]
+
+
+class MinistrySpec(_Strict):
+    name_ar: str
+    name_en: str
+
+
+class SourcesConfig(_Strict):
+    ministries: dict[str, MinistrySpec] = Field(min_length=1)
+    sources: dict[str, SourceSpec] = Field(min_length=1)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _known_ministries(self) -> SourcesConfig:
+        for name, source in self.sources.items():
+            if not re.match(_NAME, name):
+                raise ValueError(f"source name {name!r} must be lower_snake_case")
+            if source.ministry not in self.ministries:
+                raise ValueError(
+                    f"source {name!r} names ministry {source.ministry!r}, which is not declared"
+                )
+        return self
+
+    def source(self, name: str) -> SourceSpec:
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sources))
+            raise ConfigError(f"unknown source {name!r}; the config declares: {known}") from None
+
+    def resolve(self, path: Path) -> Path:
+        """A file path of the config, relative to the config file's folder."""
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def load_sources(path: Path) -> SourcesConfig:
+    config = load_model(path, SourcesConfig)
+    return config.model_copy(update={"base_dir": path.resolve().parent})
+
+
+def secret_from_env(variable: str | None, *, source: str) -> SecretStr | None:
+    """The secret a source names, read from the environment at connect time."""
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if value is None:
+        raise ConfigError(
+            f"source {source!r}: environment variable {variable} (its password) is not set"
+        )
+    return SecretStr(value)
