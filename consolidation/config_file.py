@@ -14,7 +14,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _line_index(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
-    lines[path] = node.start_mark.line + 1
+    lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
@@ -62,10 +62,10 @@ def load_model(path: Path, model: type[ModelT], *, context: dict[str, Any] | Non
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        if error["type"] == "union_tag_invalid":
+            loc = (*loc, "kind")
         where = ".".join(str(part) for part in loc) or "(top level)"
-        raise ConfigError(
-            f"{path}:{line_of(lines, loc)}: {where}: {_expected(error)}"
-        ) from None
+        raise ConfigError(f"{path}:{line_of(lines, loc)}: {where}: {_expected(error)}") from None
 
 
 def _is_union_tag(part: Any) -> bool:

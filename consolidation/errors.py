@@ -27,5 +27,5 @@ class StoreError(ConsolidationError):
     """The unified store cannot be reached, is not migrated, or holds an inconsistency."""
 
 
-class StageFailed(ConsolidationError):
+class StageFailed(ConsolidationError):  # noqa: N818 - the name STYLE.md gives it
     """A pipeline stage failed; wraps the stage's own error with the batch and source."""

@@ -7,7 +7,6 @@ Odoo plans a JSON API, which will be a second implementation of ``OdooTransport`
 from __future__ import annotations
 
 import http.client
-import socket
 import xmlrpc.client
 from typing import Any, Protocol
 
@@ -72,7 +71,7 @@ class XmlRpcTransport:
             raise OdooError(
                 f"Odoo at {self.url}: {what}: HTTP {exc.errcode} {exc.errmsg}", transient=transient
             ) from None
-        except (ConnectionError, TimeoutError, socket.timeout, http.client.HTTPException) as exc:
+        except (ConnectionError, TimeoutError, http.client.HTTPException) as exc:
             raise OdooError(
                 f"Odoo at {self.url}: {what}: {type(exc).__name__}: {exc}", transient=True
             ) from None

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from consolidation.config_file import load_model
+from consolidation.config_file import line_of, load_model, read_yaml
 from consolidation.errors import ConfigError
 from consolidation.types import CONTROL_ROLES
 
@@ -43,7 +43,9 @@ class EntitySpec(_Strict):
     def _known_roles(cls, control: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(control) - set(CONTROL_ROLES))
         if unknown:
-            raise ValueError(f"unknown control role {unknown[0]!r}; expected one of {CONTROL_ROLES}")
+            raise ValueError(
+                f"unknown control role {unknown[0]!r}; expected one of {CONTROL_ROLES}"
+            )
         return control
 
     def required_columns(self) -> list[str]:
@@ -80,7 +82,7 @@ class OdooEntity(EntitySpec):
     key: list[str] = Field(default_factory=lambda: ["id"], min_length=1)
     model: str
     fields: list[str] = Field(min_length=1)
-    domain: list[list[str | int | float | bool | None | list[str | int]]] = Field(
+    domain: list[list[str | int | float | bool | list[str | int] | None]] = Field(
         default_factory=list
     )
 
@@ -101,7 +103,9 @@ class SqlSource(_SourceBase):
     @classmethod
     def _no_password_in_url(cls, url: str) -> str:
         if re.match(r"^[\w+]+://[^/@]*:[^/@]*@", url):
-            raise ValueError("the URL holds a password; name an environment variable in password_env")
+            raise ValueError(
+                "the URL holds a password; name an environment variable in password_env"
+            )
         return url
 
 
@@ -137,18 +141,7 @@ class MinistrySpec(_Strict):
 class SourcesConfig(_Strict):
     ministries: dict[str, MinistrySpec] = Field(min_length=1)
     sources: dict[str, SourceSpec] = Field(min_length=1)
-    base_dir: Path = Field(default=Path("."), exclude=True)
-
-    @model_validator(mode="after")
-    def _known_ministries(self) -> SourcesConfig:
-        for name, source in self.sources.items():
-            if not re.match(_NAME, name):
-                raise ValueError(f"source name {name!r} must be lower_snake_case")
-            if source.ministry not in self.ministries:
-                raise ValueError(
-                    f"source {name!r} names ministry {source.ministry!r}, which is not declared"
-                )
-        return self
+    base_dir: Path = Field(default=Path(), exclude=True)
 
     def source(self, name: str) -> SourceSpec:
         try:
@@ -163,7 +156,21 @@ class SourcesConfig(_Strict):
 
 
 def load_sources(path: Path) -> SourcesConfig:
+    """Load and check a sources config; an error names the file, line, field and expectation."""
     config = load_model(path, SourcesConfig)
+    _, lines = read_yaml(path)
+    for name, source in config.sources.items():
+        if not re.match(_NAME, name):
+            raise ConfigError(
+                f"{path}:{line_of(lines, ('sources', name))}: sources.{name}: "
+                "a source name must be lower_snake_case"
+            )
+        if source.ministry not in config.ministries:
+            raise ConfigError(
+                f"{path}:{line_of(lines, ('sources', name, 'ministry'))}: sources.{name}.ministry: "
+                f"{source.ministry!r} is not declared under ministries "
+                f"({', '.join(sorted(config.ministries))})"
+            )
     return config.model_copy(update={"base_dir": path.resolve().parent})
 
 

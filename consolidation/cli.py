@@ -1,0 +1,503 @@
+"""``consolidate``: the command line central IT runs migration batches with.
+
+This is the presentation layer: it calls the pipeline and prints. A user mistake or a bad
+source ends in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from consolidation import store
+from consolidation.errors import ConsolidationError
+from consolidation.pipeline import ExtractResult, Pipeline
+from consolidation.progress import make_progress
+from consolidation.settings import Settings
+
+app = typer.Typer(
+    help="Consolidate ministries' HR and finance systems into the central shared-services Odoo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Migrate the unified store.", no_args_is_help=True)
+batches_app = typer.Typer(help="List and inspect batches.", invoke_without_command=True)
+sources_app = typer.Typer(help="The declared source systems.", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="Demo ministries: generate them and run the whole consolidation.",
+    invoke_without_command=True,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(batches_app, name="batches")
+app.add_typer(sources_app, name="sources")
+app.add_typer(demo_app, name="demo")
+
+console = Console()
+err_console = Console(stderr=True)
+
+SourcesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sources", help="Sources config (YAML); default from settings.", show_default=False
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _pipeline(sources: Path | None = None) -> Pipeline:
+    return Pipeline(_settings(), sources_path=sources)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Upgrade the store's schema (to head by default)."""
+    engine = store.make_engine(_settings().store)
+    store.upgrade(engine, revision)
+    console.print(f"store {store.describe(engine)} is at revision {store.current_revision(engine)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, or 'base'.")],
+) -> None:
+    """Downgrade the store's schema to a revision."""
+    engine = store.make_engine(_settings().store)
+    store.downgrade(engine, revision)
+    console.print(
+        f"store {store.describe(engine)} is at revision {store.current_revision(engine) or 'base'}"
+    )
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the store's revision and the head revision."""
+    engine = store.make_engine(_settings().store)
+    current = store.current_revision(engine)
+    head = store.head_revision(engine)
+    state = "up to date" if current == head else "needs: consolidate db upgrade"
+    console.print(f"{store.describe(engine)}: {current or 'base'} (head {head}, {state})")
+
+
+# --- sources ------------------------------------------------------------------------------------
+
+
+@sources_app.command("list")
+def sources_list(sources: SourcesOption = None, as_json: JsonOption = False) -> None:
+    """List the declared ministries' source systems."""
+    config = _pipeline(sources).config
+    rows: list[dict[str, Any]] = [
+        {
+            "source": name,
+            "ministry": s.ministry,
+            "domain": s.domain,
+            "kind": s.kind,
+            "name": s.name,
+            "entities": list(s.entities),
+        }
+        for name, s in config.sources.items()
+    ]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table("source", "ministry", "domain", "kind", "entities", "name", title="Sources")
+    for row in rows:
+        table.add_row(
+            row["source"],
+            row["ministry"],
+            row["domain"],
+            row["kind"],
+            ", ".join(row["entities"]),
+            row["name"],
+        )
+    console.print(table)
+
+
+@sources_app.command("check")
+def sources_check(
+    sources: SourcesOption = None,
+    source: Annotated[str | None, typer.Option("--source", help="Check one source only.")] = None,
+) -> None:
+    """Reach every source and check its declared columns, reading no rows."""
+    pipeline = _pipeline(sources)
+    names = [source] if source else list(pipeline.config.sources)
+    failures = 0
+    for name in names:
+        try:
+            with pipeline.connector(name) as connector:
+                connector.check()
+            console.print(f"[green]ok[/]    {name}")
+        except ConsolidationError as exc:
+            failures += 1
+            console.print(f"[red]fail[/]  {exc}")
+    if failures:
+        raise typer.Exit(2)
+
+
+# --- extract ------------------------------------------------------------------------------------
+
+
+def _parse_since(since: str | None) -> datetime | None:
+    if since is None:
+        return None
+    try:
+        return datetime.fromisoformat(since)
+    except ValueError:
+        raise ConsolidationError(
+            f"--since {since!r} is not a date or timestamp; expected ISO 8601 like 2025-06-30 "
+            "or 2025-06-30T18:00:00"
+        ) from None
+
+
+@app.command("extract")
+def extract(
+    source: Annotated[str | None, typer.Option("--source", help="One source by name.")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Every declared source.")] = False,
+    since: Annotated[
+        str | None, typer.Option(help="Only rows whose watermark is newer (ISO).")
+    ] = None,
+    sources: SourcesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Extract sources into the raw area of the store, one batch per source."""
+    if bool(source) == all_sources:
+        raise ConsolidationError("give exactly one of --source NAME or --all")
+    pipeline = _pipeline(sources)
+    store.require_current(pipeline.engine)
+    pipeline.register_sources()
+    if source is not None:
+        pipeline.config.source(source)  # an unknown name fails here, listing the known ones
+        names = [source]
+    else:
+        names = list(pipeline.config.sources)
+    results = _extract(pipeline, names, _parse_since(since))
+    if as_json:
+        print(json.dumps([_result_dict(r) for r in results], indent=2))
+    else:
+        _print_extract_summary(results)
+
+
+def _extract(pipeline: Pipeline, names: list[str], since: datetime | None) -> list[ExtractResult]:
+    progress = make_progress(err_console)
+    try:
+        return [pipeline.extract(name, since=since, progress=progress) for name in names]
+    finally:
+        progress.close()
+
+
+def _result_dict(result: ExtractResult) -> dict[str, Any]:
+    return {
+        "batch_id": result.batch_id,
+        "source": result.source,
+        "ministry": result.ministry,
+        "domain": result.domain,
+        "rows": result.rows,
+        "seconds": round(result.seconds, 3),
+        "control": {role: str(result.amount(role)) for role in ("debit", "credit", "salary")},
+        "unparseable_amounts": result.unparseable,
+        "entities": {e.entity: e.rows for e in result.entities},
+    }
+
+
+def _print_extract_summary(
+    results: list[ExtractResult], expected: dict[str, Any] | None = None
+) -> None:
+    table = Table(title="Extracted into the raw area (one batch per source)", show_footer=True)
+    columns = [
+        "batch",
+        "source",
+        "ministry",
+        "entities",
+        "rows",
+        "debit BHD",
+        "credit BHD",
+        "salaries BHD",
+        "bad amounts",
+        "time",
+    ]
+    if expected is not None:
+        columns.append("matches source")
+    for column in columns:
+        justify = "left" if column in ("source", "ministry", "entities") else "right"
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        row = [
+            str(r.batch_id),
+            r.source,
+            r.ministry,
+            ", ".join(f"{e.entity} {e.rows:,}" for e in r.entities),
+            f"{r.rows:,}",
+            f"{r.amount('debit'):,}",
+            f"{r.amount('credit'):,}",
+            f"{r.amount('salary'):,}",
+            str(r.unparseable),
+            f"{r.seconds:.1f}s",
+        ]
+        if expected is not None:
+            row.append("[green]yes[/]" if expected.get(r.source) else "[red]NO[/]")
+        table.add_row(*row)
+    console.print(table)
+    total_rows = sum(r.rows for r in results)
+    total_seconds = sum(r.seconds for r in results)
+    console.print(f"{len(results)} batches, {total_rows:,} rows in {total_seconds:.1f}s")
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+
+@batches_app.callback()
+def batches(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List batches, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _pipeline().batches(limit=limit)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        "id",
+        "source",
+        "ministry",
+        "domain",
+        "status",
+        "started",
+        "rows",
+        "debit",
+        "credit",
+        "salaries",
+        "operator",
+        title="Batches",
+    )
+    for b in rows:
+        table.add_row(
+            str(b["id"]),
+            b["source"],
+            b["ministry"],
+            b["domain"],
+            b["status"],
+            (b["started_at"] or "")[:19],
+            f"{b['rows_extracted']:,}",
+            b["control_debit_amount"],
+            b["control_credit_amount"],
+            b["control_salary_amount"],
+            b["operator"],
+        )
+    console.print(table)
+
+
+@batches_app.command("show")
+def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
+    """One batch, with row accounting and control totals per entity."""
+    batch, entities = _pipeline().batch(batch_id)
+    if as_json:
+        print(json.dumps({**batch, "entities": entities}, ensure_ascii=False, indent=2))
+        return
+    for key, value in batch.items():
+        console.print(f"[bold]{key:>22}[/] {value}")
+    table = Table(
+        "entity",
+        "extracted",
+        "staged",
+        "quarantined",
+        "rejected",
+        "debit",
+        "credit",
+        "salaries",
+        "bad amounts",
+        title=f"Batch {batch_id} by entity",
+    )
+    for e in entities:
+        table.add_row(
+            e["entity"],
+            f"{e['rows_extracted']:,}",
+            f"{e['rows_staged']:,}",
+            f"{e['rows_quarantined']:,}",
+            f"{e['rows_rejected']:,}",
+            e["control_debit_amount"],
+            e["control_credit_amount"],
+            e["control_salary_amount"],
+            str(e["control_unparseable"]),
+        )
+    console.print(table)
+
+
+@batches_app.command("verify")
+def batches_verify(batch_id: int) -> None:
+    """Check that the batch's raw files are all present and unaltered."""
+    problems = _pipeline().verify_batch(batch_id)
+    for problem in problems:
+        console.print(f"[red]altered[/] {problem}")
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"batch {batch_id}: every raw file matches its checksum")
+
+
+@app.command("raw")
+def raw(batch_id: int, entity: str, source_key: str) -> None:
+    """Show the original source record behind a batch, entity and source key."""
+    record = _pipeline().raw_record(batch_id, entity, source_key)
+    if record is None:
+        raise ConsolidationError(f"batch {batch_id} has no {entity} record with key {source_key!r}")
+    print(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+
+EmployeesOption = Annotated[int | None, typer.Option(help="HR records across the ministries.")]
+LinesOption = Annotated[int | None, typer.Option(help="Finance journal lines.")]
+SeedOption = Annotated[int | None, typer.Option(help="Random seed (same seed, same data).")]
+DirOption = Annotated[Path | None, typer.Option("--dir", help="Where the demo systems go.")]
+
+
+@demo_app.callback()
+def demo(
+    ctx: typer.Context,
+    employees: EmployeesOption = None,
+    journal_lines: LinesOption = None,
+    seed: SeedOption = None,
+    directory: DirOption = None,
+) -> None:
+    """Generate the demo ministries and run the whole consolidation into the store."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from consolidation.demo import generate
+
+    settings = _settings()
+    out = directory or settings.demo.directory
+    console.rule("[bold]1. Generating the demo ministries' systems")
+    progress = make_progress(err_console)
+    manifest = generate(
+        out,
+        seed=seed if seed is not None else settings.demo.seed,
+        employees=employees if employees is not None else settings.demo.employees,
+        journal_lines=journal_lines if journal_lines is not None else settings.demo.journal_lines,
+        progress=_generator_progress(progress),
+    )
+    progress.close()
+    console.print(
+        f"sources declared in {manifest.sources_file}; faults listed in "
+        f"{manifest.ground_truth_file}"
+    )
+
+    console.rule("[bold]2. Upgrading the unified store")
+    pipeline = Pipeline(settings, sources_path=manifest.sources_file)
+    store.upgrade(pipeline.engine)
+    console.print(
+        f"{store.describe(pipeline.engine)} at revision {store.current_revision(pipeline.engine)}"
+    )
+
+    console.rule("[bold]3. Extracting every source, one batch each")
+    pipeline.register_sources()
+    results = _extract(pipeline, list(pipeline.config.sources), None)
+    matches = {r.source: _matches_manifest(r, manifest.control, manifest.rows) for r in results}
+    _print_extract_summary(results, matches)
+    if not all(matches.values()):
+        raise ConsolidationError(
+            "extracted control totals differ from what the demo generator wrote"
+        )
+    console.print(
+        "Next: [bold]consolidate batches[/] lists the batches; "
+        "[bold]consolidate batches show ID[/] shows one."
+    )
+
+
+def _generator_progress(progress: Any) -> Any:
+    state: dict[str, str | None] = {"label": None}
+
+    def report(label: str, rows: int) -> None:
+        if state["label"] != label:
+            if state["label"] is not None:
+                progress.finish()
+            progress.start(label, None)
+            state["label"] = label
+        progress.advance(rows)
+
+    return report
+
+
+def _matches_manifest(result: ExtractResult, control: Any, rows: Any) -> bool:
+    expected_rows = rows.get(result.source, {})
+    expected_control = control.get(result.source, {})
+    for entity in result.entities:
+        if expected_rows.get(entity.entity) != entity.rows:
+            return False
+        for role, amount in expected_control.get(entity.entity, {}).items():
+            if entity.totals.amount(role) != amount:
+                return False
+    return True
+
+
+@demo_app.command("generate")
+def demo_generate(
+    employees: EmployeesOption = None,
+    journal_lines: LinesOption = None,
+    seed: SeedOption = None,
+    directory: DirOption = None,
+    health_url: Annotated[str | None, typer.Option(help="Put Health HR on this database.")] = None,
+    education_url: Annotated[str | None, typer.Option(help="Put Education HR here.")] = None,
+    finance_url: Annotated[str | None, typer.Option(help="Put the Finance GL here.")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="Generate only these sources.")] = None,
+) -> None:
+    """Only generate the demo ministries' systems (files, SQLite, or the databases given)."""
+    from consolidation.demo import DemoTargets, generate
+
+    settings = _settings()
+    progress = make_progress(err_console)
+    manifest = generate(
+        directory or settings.demo.directory,
+        seed=seed if seed is not None else settings.demo.seed,
+        employees=employees if employees is not None else settings.demo.employees,
+        journal_lines=journal_lines if journal_lines is not None else settings.demo.journal_lines,
+        targets=DemoTargets(
+            health_url=health_url, education_url=education_url, finance_url=finance_url
+        ),
+        only=only,
+        progress=_generator_progress(progress),
+    )
+    progress.close()
+    for source, entities in manifest.rows.items():
+        console.print(f"{source}: " + ", ".join(f"{e} {n:,}" for e, n in entities.items()))
+    console.print(f"sources: {manifest.sources_file}")
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    settings_level = "WARNING"
+    try:
+        settings_level = Settings().log_level
+    except Exception:  # noqa: BLE001 - a bad setting is reported by the command itself
+        settings_level = "WARNING"
+    logging.basicConfig(
+        level=getattr(logging, settings_level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app()
+    except ConsolidationError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]interrupted[/]")
+        sys.exit(130)

@@ -1,0 +1,101 @@
+"""The raw area: every batch's records exactly as extracted, as immutable, checksummed Parquet.
+
+Each chunk is one file, written to a temporary name, fsynced, renamed into place and made
+read-only; its SHA-256 is recorded in ``raw_chunk``. Any unified row can be traced back to its
+exact source record through its batch and source key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from consolidation.errors import StoreError
+from consolidation.types import SOURCE_KEY, RawChunk
+
+_READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+@dataclass(frozen=True)
+class WrittenChunk:
+    entity: str
+    number: int
+    path: str
+    row_count: int
+    sha256: str
+    first_key: str | None
+    last_key: str | None
+
+
+def batch_dir(raw_dir: Path, batch_id: int) -> Path:
+    return raw_dir / f"batch-{batch_id:07d}"
+
+
+def _relative(path: Path, raw_dir: Path) -> str:
+    return path.relative_to(raw_dir).as_posix()
+
+
+def write_chunk(raw_dir: Path, batch_id: int, chunk: RawChunk) -> WrittenChunk:
+    """Write one chunk as a read-only Parquet file and return what the store records of it."""
+    folder = batch_dir(raw_dir, batch_id) / chunk.entity
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{chunk.number:06d}.parquet"
+    if path.exists():
+        raise StoreError(f"raw chunk {path} already exists; raw records are never overwritten")
+    frame = chunk.frame
+    table = pa.table(
+        {
+            str(column): pa.array(frame[column].tolist(), type=pa.string())
+            for column in frame.columns
+        }
+    )
+    temporary = path.with_suffix(".parquet.part")
+    pq.write_table(table, temporary, compression="zstd")
+    digest = _sha256(temporary)
+    temporary.replace(path)
+    path.chmod(_READ_ONLY)
+    keys = frame[SOURCE_KEY]
+    return WrittenChunk(
+        entity=chunk.entity,
+        number=chunk.number,
+        path=_relative(path, raw_dir),
+        row_count=len(frame),
+        sha256=digest,
+        first_key=str(keys.iloc[0]) if len(keys) else None,
+        last_key=str(keys.iloc[-1]) if len(keys) else None,
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_chunk(raw_dir: Path, relative_path: str, sha256: str) -> str | None:
+    """None if the file is intact, else what is wrong with it."""
+    path = raw_dir / relative_path
+    if not path.exists():
+        return f"{relative_path}: missing"
+    actual = _sha256(path)
+    if actual != sha256:
+        return f"{relative_path}: checksum {actual[:12]}… differs from recorded {sha256[:12]}…"
+    return None
+
+
+def find_record(raw_dir: Path, relative_paths: list[str], source_key: str) -> dict[str, Any] | None:
+    """The raw record with this source key, searching the given chunk files in order."""
+    for relative_path in relative_paths:
+        table = pq.read_table(raw_dir / relative_path, filters=[(SOURCE_KEY, "=", source_key)])
+        if table.num_rows:
+            record: dict[str, Any] = table.slice(0, 1).to_pylist()[0]
+            return record
+    return None

@@ -1,0 +1,450 @@
+"""The unified schema: one shape for every ministry's HR and finance records, plus control.
+
+Money is ``Numeric(18, 3)`` with a currency beside it, ``Decimal`` in Python. On SQLite, which
+has no exact decimal type, it is stored as an integer number of fils so sums stay exact.
+Every unified row carries its lineage: the batch that staged it, its source system and key,
+and a hash of its content.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from consolidation.money import CURRENCY, from_fils, to_fils
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Money(sa.types.TypeDecorator[Decimal]):
+    """An exact amount at fils: NUMERIC(18, 3), or integer fils on SQLite."""
+
+    impl = sa.Numeric(18, 3)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.Numeric(18, 3, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"money must be a Decimal, got {type(value).__name__}")
+        return to_fils(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return from_fils(int(value))
+        return Decimal(value).quantize(Decimal("0.001"))
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        Decimal: Money(),
+        datetime: sa.DateTime(timezone=True),
+        str: sa.String(255),
+    }
+
+
+def _currency() -> Mapped[str]:
+    return mapped_column(sa.String(3), default=CURRENCY, server_default=CURRENCY)
+
+
+class Domain(enum.StrEnum):
+    HR = "hr"
+    FINANCE = "finance"
+
+
+class BatchStatus(enum.StrEnum):
+    RUNNING = "running"
+    EXTRACTED = "extracted"
+    STAGED = "staged"
+    LOADED = "loaded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled_back"
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class IssueStatus(enum.StrEnum):
+    OPEN = "open"
+    FIXED = "fixed"
+    WAIVED = "waived"
+    REJECTED = "rejected"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    return sa.Enum(
+        cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+# --- reference data -----------------------------------------------------------------------------
+
+
+class Ministry(Base):
+    __tablename__ = "ministry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    name_ar: Mapped[str]
+    name_en: Mapped[str]
+
+
+class SourceSystem(Base):
+    __tablename__ = "source_system"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    domain: Mapped[Domain] = mapped_column(_enum(Domain, "domain"))
+    name: Mapped[str]
+
+    ministry: Mapped[Ministry] = relationship()
+
+
+# --- control ------------------------------------------------------------------------------------
+
+
+class Batch(Base):
+    """One run of one source through the pipeline, with its row accounting and control totals."""
+
+    __tablename__ = "batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_system_id: Mapped[int] = mapped_column(sa.ForeignKey("source_system.id"), index=True)
+    domain: Mapped[Domain] = mapped_column(_enum(Domain, "domain"))
+    status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus, "batch_status"))
+    operator: Mapped[str] = mapped_column(sa.String(128))
+    since: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    rows_extracted: Mapped[int] = mapped_column(default=0)
+    rows_staged: Mapped[int] = mapped_column(default=0)
+    rows_quarantined: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    control_row_count: Mapped[int] = mapped_column(default=0)
+    control_debit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_salary_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_unparseable: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = _currency()
+
+    source_system: Mapped[SourceSystem] = relationship()
+    entities: Mapped[list[BatchEntity]] = relationship(
+        back_populates="batch", order_by="BatchEntity.entity", cascade="all, delete-orphan"
+    )
+    chunks: Mapped[list[RawChunkFile]] = relationship(
+        back_populates="batch",
+        order_by="(RawChunkFile.entity, RawChunkFile.number)",
+        cascade="all, delete-orphan",
+    )
+
+
+class BatchEntity(Base):
+    """Row accounting and control totals of one entity within a batch."""
+
+    __tablename__ = "batch_entity"
+    __table_args__ = (sa.UniqueConstraint("batch_id", "entity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    rows_extracted: Mapped[int] = mapped_column(default=0)
+    rows_staged: Mapped[int] = mapped_column(default=0)
+    rows_quarantined: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    control_debit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_salary_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_unparseable: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = _currency()
+
+    batch: Mapped[Batch] = relationship(back_populates="entities")
+
+
+class RawChunkFile(Base):
+    """One immutable Parquet file of raw records, with its checksum and key range."""
+
+    __tablename__ = "raw_chunk"
+    __table_args__ = (sa.UniqueConstraint("batch_id", "entity", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    number: Mapped[int]
+    path: Mapped[str] = mapped_column(sa.String(512))
+    row_count: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    first_key: Mapped[str | None] = mapped_column(sa.String(512))
+    last_key: Mapped[str | None] = mapped_column(sa.String(512))
+
+    batch: Mapped[Batch] = relationship(back_populates="chunks")
+
+
+class Lineage:
+    """Where a unified row came from: its batch, source system and key, and a content hash."""
+
+    @declared_attr
+    def batch_id(self) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("batch.id"), index=True)
+
+    @declared_attr
+    def source_system(self) -> Mapped[str]:
+        return mapped_column(sa.ForeignKey("source_system.code"), index=True)
+
+    source_key: Mapped[str] = mapped_column(sa.String(255))
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    @declared_attr.directive
+    def __table_args__(self) -> tuple[Any, ...]:
+        return (sa.UniqueConstraint("source_system", "source_key"),)
+
+
+class CentralRef(Base):
+    """A unified row's counterpart in the central Odoo: model, id and external id."""
+
+    __tablename__ = "central_ref"
+    __table_args__ = (sa.UniqueConstraint("entity", "row_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    row_id: Mapped[int]
+    model: Mapped[str] = mapped_column(sa.String(64))
+    central_id: Mapped[int]
+    external_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"))
+    loaded_at: Mapped[datetime]
+
+
+class ValidationIssue(Base):
+    """The quarantine: one row per rule failure, worked on by a data steward."""
+
+    __tablename__ = "validation_issue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    source_system: Mapped[str] = mapped_column(sa.ForeignKey("source_system.code"), index=True)
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    source_key: Mapped[str] = mapped_column(sa.String(255))
+    rule_id: Mapped[str] = mapped_column(sa.String(128), index=True)
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, "severity"))
+    field: Mapped[str | None] = mapped_column(sa.String(64))
+    value: Mapped[str | None] = mapped_column(sa.Text)
+    message: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[IssueStatus] = mapped_column(
+        _enum(IssueStatus, "issue_status"), default=IssueStatus.OPEN, index=True
+    )
+    created_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(sa.String(128))
+    updated_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class AuditEvent(Base):
+    """Who did what, when, to what."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(sa.String(128))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    target_type: Mapped[str] = mapped_column(sa.String(64))
+    target_id: Mapped[str] = mapped_column(sa.String(255))
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+# --- HR -----------------------------------------------------------------------------------------
+
+
+class Person(Lineage, Base):
+    """One human, keyed by national id (CPR) where known; the golden record across ministries."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    national_id: Mapped[str | None] = mapped_column(sa.String(9), unique=True)
+    name_ar: Mapped[str | None] = mapped_column(sa.String(255))
+    name_en: Mapped[str | None] = mapped_column(sa.String(255))
+    birth_date: Mapped[date | None]
+    gender: Mapped[str | None] = mapped_column(sa.String(8))
+    nationality: Mapped[str | None] = mapped_column(sa.String(2))
+
+
+class OrgUnit(Lineage, Base):
+    """A department, section or school, in a hierarchy per ministry."""
+
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    name_ar: Mapped[str | None]
+    name_en: Mapped[str | None]
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
+
+
+class Grade(Lineage, Base):
+    """A pay grade of a ministry, with its salary band."""
+
+    __tablename__ = "grade"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name: Mapped[str | None]
+    min_salary_amount: Mapped[Decimal | None]
+    max_salary_amount: Mapped[Decimal | None]
+    currency: Mapped[str] = _currency()
+
+
+class Job(Lineage, Base):
+    """A job or position of a ministry."""
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    title_ar: Mapped[str | None]
+    title_en: Mapped[str | None]
+    grade_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grade.id"))
+
+
+class Employment(Lineage, Base):
+    """A person's post in one ministry; a person may hold several, in several ministries."""
+
+    __tablename__ = "employment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    employee_no: Mapped[str] = mapped_column(sa.String(64))
+    org_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job.id"))
+    grade_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grade.id"))
+    hire_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    base_salary_amount: Mapped[Decimal | None]
+    currency: Mapped[str] = _currency()
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    email: Mapped[str | None]
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+
+
+class PayrollLine(Lineage, Base):
+    """One pay component of one employment for one period."""
+
+    __tablename__ = "payroll_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employment_id: Mapped[int] = mapped_column(sa.ForeignKey("employment.id"), index=True)
+    period: Mapped[str] = mapped_column(sa.String(7), comment="YYYY-MM")
+    component: Mapped[str] = mapped_column(sa.String(64))
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = _currency()
+
+
+# --- finance ------------------------------------------------------------------------------------
+
+
+class Account(Base):
+    """The unified chart of accounts."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_ar: Mapped[str | None]
+    name_en: Mapped[str | None]
+    account_type: Mapped[str] = mapped_column(sa.String(32))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+
+
+class AccountCrosswalk(Base):
+    """A ministry's source account code mapped to a unified account."""
+
+    __tablename__ = "account_crosswalk"
+    __table_args__ = (sa.UniqueConstraint("ministry_id", "source_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"))
+    source_code: Mapped[str] = mapped_column(sa.String(64))
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"))
+
+
+class Partner(Lineage, Base):
+    """A vendor, the golden record across ministries."""
+
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cr_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    vat_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    name_ar: Mapped[str | None]
+    name_en: Mapped[str | None]
+
+
+class JournalEntry(Lineage, Base):
+    __tablename__ = "journal_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    entry_date: Mapped[date]
+    period: Mapped[str] = mapped_column(sa.String(7), index=True, comment="YYYY-MM")
+    reference: Mapped[str | None]
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class JournalLine(Lineage, Base):
+    __tablename__ = "journal_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("journal_entry.id"), index=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), index=True)
+    source_account_code: Mapped[str] = mapped_column(sa.String(64))
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id"))
+    debit_amount: Mapped[Decimal]
+    credit_amount: Mapped[Decimal]
+    currency: Mapped[str] = _currency()
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    cost_centre: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class OpeningBalance(Lineage, Base):
+    __tablename__ = "opening_balance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"))
+    source_account_code: Mapped[str] = mapped_column(sa.String(64))
+    fiscal_year: Mapped[int]
+    debit_amount: Mapped[Decimal]
+    credit_amount: Mapped[Decimal]
+    currency: Mapped[str] = _currency()

@@ -1,0 +1,93 @@
+from pathlib import Path
+
+import pytest
+
+from consolidation.errors import ConfigError
+from consolidation.sources import load_sources, secret_from_env
+
+GOOD = """\
+ministries:
+  MOH: {name_ar: وزارة الصحة, name_en: Ministry of Health}
+sources:
+  moh_hr:
+    ministry: MOH
+    domain: hr
+    name: Health HR
+    kind: sql
+    url: postgresql+psycopg://hr_reader@db.moh.example/hr
+    password_env: MOH_HR_DB_PASSWORD
+    entities:
+      employee: {table: HR_EMP, key: [EMP_NO], control: {salary: BASIC_SAL}}
+  moh_files:
+    ministry: MOH
+    domain: finance
+    name: Health exports
+    kind: csv
+    entities:
+      journal_line: {path: gl.csv, encoding: cp1256, key: [LINE], control: {debit: DR}}
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_config_loads_and_resolves_paths(tmp_path: Path) -> None:
+    config = load_sources(_write(tmp_path, GOOD))
+    source = config.source("moh_files")
+    assert source.kind == "csv"
+    entity = source.entities["journal_line"]
+    assert config.resolve(entity.path) == tmp_path / "gl.csv"  # type: ignore[union-attr]
+    assert config.ministries["MOH"].name_ar == "وزارة الصحة"
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "expected"),
+    [
+        (("kind: csv", "kind: ftp"), 17, "kind"),
+        (("key: [EMP_NO], ", ""), 12, "key: is required but missing"),
+        (("salary: BASIC_SAL", "bonus: BASIC_SAL"), 12, "unknown control role 'bonus'"),
+        (("hr_reader@", "hr_reader:pw@"), 9, "holds a password"),
+        (
+            ("ministry: MOH\n    domain: finance", "ministry: MOX\n    domain: finance"),
+            14,
+            "'MOX' is not declared",
+        ),
+        (("encoding: cp1256", "encoding: latin1"), 19, "encoding"),
+        (("{table: HR_EMP, ", "{table: HR_EMP, query: SELECT 1, "), 12, "exactly one of"),
+    ],
+)
+def test_errors_name_file_line_field_and_expectation(
+    tmp_path: Path, change: tuple[str, str], line: int, expected: str
+) -> None:
+    path = _write(tmp_path, GOOD.replace(*change, 1))
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{line}:"), message
+    assert expected in message
+    assert "\n" not in message
+    assert "pw@" not in message
+
+
+def test_unknown_source_lists_the_known_ones(tmp_path: Path) -> None:
+    config = load_sources(_write(tmp_path, GOOD))
+    with pytest.raises(ConfigError, match="declares: moh_files, moh_hr"):
+        config.source("mof_gl")
+
+
+def test_missing_config_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_sources(tmp_path / "nope.yaml")
+
+
+def test_a_named_secret_must_be_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOH_HR_DB_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="MOH_HR_DB_PASSWORD"):
+        secret_from_env("MOH_HR_DB_PASSWORD", source="moh_hr")
+    monkeypatch.setenv("MOH_HR_DB_PASSWORD", "x1")
+    secret = secret_from_env("MOH_HR_DB_PASSWORD", source="moh_hr")
+    assert secret is not None
+    assert secret.get_secret_value() == "x1"
