@@ -34,7 +34,6 @@ unit: install
 
 bench: install
 	$(BIN)/python -m bench.extract
-	$(BIN)/python -m bench.extract_csv
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
