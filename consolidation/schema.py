@@ -244,6 +244,16 @@ class ValidationIssue(Base):
     """The quarantine: one row per rule failure, worked on by a data steward."""
 
     __tablename__ = "validation_issue"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "source_system",
+            "entity",
+            "source_key",
+            "rule_id",
+            "field",
+            name="uq_validation_issue_identity",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
@@ -252,7 +262,7 @@ class ValidationIssue(Base):
     source_key: Mapped[str] = mapped_column(sa.String(255))
     rule_id: Mapped[str] = mapped_column(sa.String(128), index=True)
     severity: Mapped[Severity] = mapped_column(_enum(Severity, "severity"))
-    field: Mapped[str | None] = mapped_column(sa.String(64))
+    field: Mapped[str] = mapped_column(sa.String(64), default="")
     value: Mapped[str | None] = mapped_column(sa.Text)
     message: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[IssueStatus] = mapped_column(
@@ -262,6 +272,70 @@ class ValidationIssue(Base):
     updated_by: Mapped[str | None] = mapped_column(sa.String(128))
     updated_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class QuarantineRecord(Base):
+    """A record kept out of the unified store: it has an error, or its parent has one (held).
+
+    ``data`` is the mapped record as text; a steward's corrections go to ``corrected``, and
+    ``consolidate revalidate`` lets a corrected record flow on once it passes.
+    """
+
+    __tablename__ = "quarantine_record"
+    __table_args__ = (sa.UniqueConstraint("source_system", "entity", "source_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    source_system: Mapped[str] = mapped_column(sa.ForeignKey("source_system.code"), index=True)
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    source_key: Mapped[str] = mapped_column(sa.String(255))
+    reason: Mapped[str] = mapped_column(sa.String(16), comment="issue or held")
+    held_by: Mapped[str | None] = mapped_column(sa.String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    corrected: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    status: Mapped[IssueStatus] = mapped_column(
+        _enum(IssueStatus, "issue_status"), default=IssueStatus.OPEN, index=True
+    )
+    updated_by: Mapped[str | None] = mapped_column(sa.String(128))
+    updated_at: Mapped[datetime | None]
+
+
+class MatchReview(Base):
+    """A candidate pair in the grey zone, waiting for a steward to merge or keep apart."""
+
+    __tablename__ = "match_review"
+    __table_args__ = (sa.UniqueConstraint("kind", "record_a", "record_b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), comment="person or vendor")
+    record_a: Mapped[str] = mapped_column(sa.String(255))
+    record_b: Mapped[str] = mapped_column(sa.String(255))
+    score: Mapped[float] = mapped_column(sa.Float)
+    reasons: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(
+        sa.String(16), default="open", comment="open, merged, apart"
+    )
+    decided_by: Mapped[str | None] = mapped_column(sa.String(128))
+    decided_at: Mapped[datetime | None]
+
+
+class ControlTotal(Base):
+    """What a source says it holds, per ministry, entity, source account and period."""
+
+    __tablename__ = "control_total"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    source_system: Mapped[str] = mapped_column(sa.ForeignKey("source_system.code"))
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    account_code: Mapped[str | None] = mapped_column(sa.String(64))
+    period: Mapped[str | None] = mapped_column(sa.String(7))
+    row_count: Mapped[int]
+    debit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    salary_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    currency: Mapped[str] = _currency()
 
 
 class AuditEvent(Base):
@@ -287,12 +361,38 @@ class Person(Lineage, Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, comment="Stable id of the matched cluster."
+    )
     national_id: Mapped[str | None] = mapped_column(sa.String(9), unique=True)
     name_ar: Mapped[str | None] = mapped_column(sa.String(255))
     name_en: Mapped[str | None] = mapped_column(sa.String(255))
     birth_date: Mapped[date | None]
     gender: Mapped[str | None] = mapped_column(sa.String(8))
     nationality: Mapped[str | None] = mapped_column(sa.String(2))
+
+
+class PersonSource(Lineage, Base):
+    """One source record's view of a person, linked to the golden person it was matched to.
+
+    Nothing is thrown away by a merge: every source record keeps its own values here, and a
+    merge is undone by re-linking a record to a new person.
+    """
+
+    __tablename__ = "person_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    national_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    name_ar: Mapped[str | None]
+    name_en: Mapped[str | None]
+    birth_date: Mapped[date | None]
+    gender: Mapped[str | None] = mapped_column(sa.String(8))
+    nationality: Mapped[str | None] = mapped_column(sa.String(2))
+    recency: Mapped[datetime | None]
+    match_method: Mapped[str | None] = mapped_column(sa.String(16))
+    match_score: Mapped[float | None] = mapped_column(sa.Float, comment="Name similarity, 0-100.")
 
 
 class OrgUnit(Lineage, Base):
@@ -305,6 +405,7 @@ class OrgUnit(Lineage, Base):
     code: Mapped[str] = mapped_column(sa.String(64))
     name_ar: Mapped[str | None]
     name_en: Mapped[str | None]
+    parent_code: Mapped[str | None] = mapped_column(sa.String(64))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
 
 
@@ -332,6 +433,7 @@ class Job(Lineage, Base):
     code: Mapped[str] = mapped_column(sa.String(64))
     title_ar: Mapped[str | None]
     title_en: Mapped[str | None]
+    grade_code: Mapped[str | None] = mapped_column(sa.String(32))
     grade_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grade.id"))
 
 
@@ -341,9 +443,12 @@ class Employment(Lineage, Base):
     __tablename__ = "employment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
     employee_no: Mapped[str] = mapped_column(sa.String(64))
+    org_unit_code: Mapped[str] = mapped_column(sa.String(64))
+    job_code: Mapped[str] = mapped_column(sa.String(64))
+    grade_code: Mapped[str | None] = mapped_column(sa.String(32))
     org_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
     job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job.id"))
     grade_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grade.id"))
@@ -364,6 +469,7 @@ class PayrollLine(Lineage, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employment_id: Mapped[int] = mapped_column(sa.ForeignKey("employment.id"), index=True)
+    employee_no: Mapped[str] = mapped_column(sa.String(64))
     period: Mapped[str] = mapped_column(sa.String(7), comment="YYYY-MM")
     component: Mapped[str] = mapped_column(sa.String(64))
     amount: Mapped[Decimal]
@@ -404,11 +510,47 @@ class Partner(Lineage, Base):
     __tablename__ = "partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    partner_key: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, comment="Stable id of the matched cluster."
+    )
     cr_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     vat_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     iban: Mapped[str | None] = mapped_column(sa.String(34))
     name_ar: Mapped[str | None]
     name_en: Mapped[str | None]
+
+
+class PartnerSource(Lineage, Base):
+    """One source record's view of a vendor, linked to the golden partner it was matched to."""
+
+    __tablename__ = "partner_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id"), index=True)
+    vendor_no: Mapped[str] = mapped_column(sa.String(64))
+    cr_number: Mapped[str | None] = mapped_column(sa.String(32))
+    vat_number: Mapped[str | None] = mapped_column(sa.String(32))
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    name_ar: Mapped[str | None]
+    name_en: Mapped[str | None]
+    recency: Mapped[datetime | None]
+    match_method: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class SourceAccount(Lineage, Base):
+    """An account of a ministry's own chart, with the unified account the crosswalk gives it."""
+
+    __tablename__ = "source_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry_id: Mapped[int] = mapped_column(sa.ForeignKey("ministry.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    name_ar: Mapped[str | None]
+    name_en: Mapped[str | None]
+    account_type: Mapped[str | None] = mapped_column(sa.String(32))
+    parent_code: Mapped[str | None] = mapped_column(sa.String(64))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
 
 
 class JournalEntry(Lineage, Base):
@@ -427,8 +569,10 @@ class JournalLine(Lineage, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("journal_entry.id"), index=True)
+    entry_no: Mapped[str] = mapped_column(sa.String(64))
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), index=True)
     source_account_code: Mapped[str] = mapped_column(sa.String(64))
+    vendor_no: Mapped[str | None] = mapped_column(sa.String(64))
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id"))
     debit_amount: Mapped[Decimal]
     credit_amount: Mapped[Decimal]
