@@ -1,0 +1,403 @@
+"""Stage mapped, validated records into the unified tables: idempotent, in bulk, in SQL.
+
+Each chunk goes into a temporary table (COPY on PostgreSQL, executemany elsewhere); then one
+statement updates the unified rows whose row hash changed and one inserts the new ones, with
+references (entry, account, org unit, job, grade, employment) resolved by joins in the
+database, so memory stays flat however large the source. An unchanged source changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from consolidation.errors import StageFailed
+from consolidation.schema import Money
+from consolidation.types import SOURCE_KEY
+from consolidation.unified import ENTITIES, ROW_HASH, FieldType
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """How one unified entity lands in one table: column expressions over ``t`` and joins."""
+
+    entity: str
+    table: str
+    columns: dict[str, str]
+    joins: tuple[str, ...] = ()
+
+
+@dataclass
+class StageCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_keys: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def staged(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    def add(self, other: StageCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.changed_keys.extend(other.changed_keys)
+
+
+def _same_source(alias: str, table: str, key: str) -> str:
+    return (
+        f"LEFT JOIN {table} {alias} ON {alias}.source_system = t.source_system "
+        f"AND {alias}.source_key = t.{key}"
+    )
+
+
+SPECS: dict[str, tuple[StageSpec, ...]] = {
+    "org_unit": (
+        StageSpec(
+            "org_unit",
+            "org_unit",
+            {
+                "ministry_id": ":ministry_id",
+                "code": "t.code",
+                "name_ar": "t.name_ar",
+                "name_en": "t.name_en",
+                "parent_code": "t.parent_code",
+            },
+        ),
+    ),
+    "grade": (
+        StageSpec(
+            "grade",
+            "grade",
+            {
+                "ministry_id": ":ministry_id",
+                "code": "t.code",
+                "name": "t.name",
+                "min_salary_amount": "t.min_salary",
+                "max_salary_amount": "t.max_salary",
+                "currency": "'BHD'",
+            },
+        ),
+    ),
+    "job": (
+        StageSpec(
+            "job",
+            "job",
+            {
+                "ministry_id": ":ministry_id",
+                "code": "t.code",
+                "title_ar": "t.title_ar",
+                "title_en": "t.title_en",
+                "grade_code": "t.grade_code",
+                "grade_id": "g.id",
+            },
+            (_same_source("g", "grade", "grade_code"),),
+        ),
+    ),
+    "employee": (
+        StageSpec(
+            "employee",
+            "person_source",
+            {
+                "ministry_id": ":ministry_id",
+                "national_id": "t.national_id",
+                "name_ar": "t.name_ar",
+                "name_en": "t.name_en",
+                "birth_date": "t.birth_date",
+                "gender": "t.gender",
+                "nationality": "t.nationality",
+                "recency": ":recency",
+            },
+        ),
+        StageSpec(
+            "employee",
+            "employment",
+            {
+                "ministry_id": ":ministry_id",
+                "employee_no": "t.employee_no",
+                "org_unit_code": "t.org_unit_code",
+                "job_code": "t.job_code",
+                "grade_code": "t.grade_code",
+                "org_unit_id": "o.id",
+                "job_id": "j.id",
+                "grade_id": "g.id",
+                "hire_date": "t.hire_date",
+                "end_date": "t.end_date",
+                "status": "t.status",
+                "base_salary_amount": "t.base_salary",
+                "currency": "'BHD'",
+                "iban": "t.iban",
+                "email": "t.email",
+                "phone": "t.phone",
+            },
+            (
+                _same_source("o", "org_unit", "org_unit_code"),
+                _same_source("j", "job", "job_code"),
+                _same_source("g", "grade", "grade_code"),
+            ),
+        ),
+    ),
+    "payroll_line": (
+        StageSpec(
+            "payroll_line",
+            "payroll_line",
+            {
+                "employment_id": "m.id",
+                "employee_no": "t.employee_no",
+                "period": "t.period",
+                "component": "t.component",
+                "amount": "t.amount",
+                "currency": "'BHD'",
+            },
+            (
+                "JOIN employment m ON m.source_system = t.source_system "
+                "AND m.source_key = t.employee_no",
+            ),
+        ),
+    ),
+    "account": (
+        StageSpec(
+            "account",
+            "source_account",
+            {
+                "ministry_id": ":ministry_id",
+                "code": "t.code",
+                "name_ar": "t.name_ar",
+                "name_en": "t.name_en",
+                "account_type": "t.account_type",
+                "parent_code": "t.parent_code",
+                "account_id": "cw.account_id",
+            },
+            (
+                "LEFT JOIN account_crosswalk cw ON cw.ministry_id = :ministry_id "
+                "AND cw.source_code = t.code",
+            ),
+        ),
+    ),
+    "vendor": (
+        StageSpec(
+            "vendor",
+            "partner_source",
+            {
+                "ministry_id": ":ministry_id",
+                "vendor_no": "t.vendor_no",
+                "cr_number": "t.cr_number",
+                "vat_number": "t.vat_number",
+                "iban": "t.iban",
+                "name_ar": "t.name_ar",
+                "name_en": "t.name_en",
+                "recency": ":recency",
+            },
+        ),
+    ),
+    "journal_entry": (
+        StageSpec(
+            "journal_entry",
+            "journal_entry",
+            {
+                "ministry_id": ":ministry_id",
+                "entry_date": "t.entry_date",
+                "period": "t.period",
+                "reference": "t.reference",
+                "description": "t.description",
+            },
+        ),
+    ),
+    "journal_line": (
+        StageSpec(
+            "journal_line",
+            "journal_line",
+            {
+                "entry_id": "e.id",
+                "entry_no": "t.entry_no",
+                "account_id": "cw.account_id",
+                "source_account_code": "t.account_code",
+                "vendor_no": "t.vendor_no",
+                "debit_amount": "t.debit",
+                "credit_amount": "t.credit",
+                "currency": "COALESCE(t.currency, 'BHD')",
+                "description": "t.description",
+                "cost_centre": "t.cost_centre",
+            },
+            (
+                "JOIN journal_entry e ON e.source_system = t.source_system "
+                "AND e.source_key = t.entry_no",
+                "JOIN account_crosswalk cw ON cw.ministry_id = :ministry_id "
+                "AND cw.source_code = t.account_code",
+            ),
+        ),
+    ),
+    "opening_balance": (
+        StageSpec(
+            "opening_balance",
+            "opening_balance",
+            {
+                "ministry_id": ":ministry_id",
+                "account_id": "cw.account_id",
+                "source_account_code": "t.account_code",
+                "fiscal_year": "t.fiscal_year",
+                "debit_amount": "t.debit",
+                "credit_amount": "t.credit",
+                "currency": "'BHD'",
+            },
+            (
+                "JOIN account_crosswalk cw ON cw.ministry_id = :ministry_id "
+                "AND cw.source_code = t.account_code",
+            ),
+        ),
+    ),
+}
+
+
+def _temp_type(kind: FieldType) -> Any:
+    return {
+        FieldType.TEXT: sa.Text(),
+        FieldType.DATE: sa.Date(),
+        FieldType.MONEY: Money(),
+        FieldType.INT: sa.BigInteger(),
+    }[kind]
+
+
+class Stager:
+    """Stages chunks of one source's mapped records within one database connection."""
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        *,
+        batch_id: int,
+        source_system: str,
+        ministry_id: int,
+        recency: Any,
+    ) -> None:
+        self.connection = connection
+        self.batch_id = batch_id
+        self.source_system = source_system
+        self.params = {"ministry_id": ministry_id, "recency": recency}
+        self._temps: dict[str, sa.Table] = {}
+        self._postgres = connection.dialect.name == "postgresql"
+
+    def _temp(self, entity: str) -> sa.Table:
+        table = self._temps.get(entity)
+        if table is None:
+            schema = ENTITIES[entity]
+            table = sa.Table(
+                f"_stage_{entity}",
+                sa.MetaData(),
+                sa.Column("batch_id", sa.Integer),
+                sa.Column("source_system", sa.Text),
+                sa.Column("source_key", sa.Text),
+                sa.Column("row_hash", sa.Text),
+                *(sa.Column(name, _temp_type(spec.type)) for name, spec in schema.fields.items()),
+                prefixes=["TEMPORARY"],
+            )
+            table.drop(self.connection, checkfirst=True)
+            table.create(self.connection)
+            self._temps[entity] = table
+        return table
+
+    def _fill(self, temp: sa.Table, frame: pd.DataFrame) -> None:
+        self.connection.execute(temp.delete())
+        names = [c.name for c in temp.columns]
+        fields = names[4:]
+        columns = [
+            [self.batch_id] * len(frame),
+            [self.source_system] * len(frame),
+            frame[SOURCE_KEY].tolist(),
+            frame[ROW_HASH].tolist(),
+            *(_python_values(frame[name]) for name in fields),
+        ]
+        rows = list(zip(*columns, strict=True))
+        if not rows:
+            return
+        if self._postgres:
+            driver = self.connection.connection.driver_connection
+            statement = f"COPY {temp.name} ({', '.join(names)}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            self.connection.execute(
+                temp.insert(), [dict(zip(names, row, strict=True)) for row in rows]
+            )
+
+    def stage(self, entity: str, frame: pd.DataFrame) -> StageCounts:
+        """Insert new rows and update changed ones; unchanged rows are left alone."""
+        counts = StageCounts()
+        if frame.empty:
+            return counts
+        temp = self._temp(entity)
+        self._fill(temp, frame)
+        for spec in SPECS[entity]:
+            counts = self._stage_spec(spec, temp, len(frame))
+        return counts
+
+    def _stage_spec(self, spec: StageSpec, temp: sa.Table, rows: int) -> StageCounts:
+        joins = " ".join(spec.joins)
+        match = "u.source_system = t.source_system AND u.source_key = t.source_key"
+        changed = self.connection.execute(
+            sa.text(
+                f"SELECT t.source_key, u.row_hash, t.row_hash FROM {temp.name} t "
+                f"JOIN {spec.table} u ON {match} WHERE u.row_hash <> t.row_hash"
+            )
+        ).all()
+        unchanged = self.connection.execute(
+            sa.text(
+                f"SELECT COUNT(*) FROM {temp.name} t JOIN {spec.table} u ON {match} "
+                "AND u.row_hash = t.row_hash"
+            )
+        ).scalar_one()
+        lineage = {"batch_id": "t.batch_id", "row_hash": "t.row_hash"}
+        if changed:
+            sets = ", ".join(f"{col} = {expr}" for col, expr in {**spec.columns, **lineage}.items())
+            self.connection.execute(
+                sa.text(
+                    f"UPDATE {spec.table} SET {sets} FROM {temp.name} t {joins} "
+                    f"WHERE {spec.table}.source_system = t.source_system "
+                    f"AND {spec.table}.source_key = t.source_key "
+                    f"AND {spec.table}.row_hash <> t.row_hash"
+                ),
+                self.params,
+            )
+        columns = {
+            **spec.columns,
+            **lineage,
+            "source_system": "t.source_system",
+            "source_key": "t.source_key",
+        }
+        inserted = self.connection.execute(
+            sa.text(
+                f"INSERT INTO {spec.table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns.values())} FROM {temp.name} t {joins} "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} u WHERE {match})"
+            ),
+            self.params,
+        ).rowcount
+        counts = StageCounts(
+            inserted=inserted,
+            updated=len(changed),
+            unchanged=unchanged,
+            changed_keys=[(spec.table, key, new) for key, _old, new in changed],
+        )
+        if counts.staged != rows:
+            raise StageFailed(
+                f"{spec.table}: staged {counts.staged} of {rows} {spec.entity} rows; a reference "
+                "did not resolve although validation passed it"
+            )
+        return counts
+
+
+def _python_values(series: pd.Series) -> list[Any]:
+    """A column as Python values the drivers take: NaT and NaN become None, dates are dates."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return [None if pd.isna(v) else v.date() for v in series]
+    if isinstance(series.dtype, pd.Int64Dtype):
+        return [None if pd.isna(v) else int(v) for v in series]
+    return [None if v is None or (isinstance(v, float) and v != v) else v for v in series]
