@@ -58,8 +58,13 @@ def parse_amount(text: str | None) -> Decimal | None:
 
 
 def decimal_places(value: Decimal) -> int:
-    """How many decimals an amount carries as written ('1.2500' has 4)."""
-    exponent = value.as_tuple().exponent
+    """How many significant decimals an amount carries: '1.2345' has 4, '1387.4460' has 3.
+
+    Trailing zeros are not precision: a legacy ledger keeping four decimals writes 12.5000.
+    """
+    if value.is_zero():
+        return 0
+    exponent = value.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 

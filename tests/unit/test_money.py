@@ -41,9 +41,12 @@ def test_parse_amount_refuses_what_is_not_an_amount(text: str) -> None:
         parse_amount(text)
 
 
-def test_decimal_places_counts_as_written() -> None:
-    assert decimal_places(Decimal("1.2500")) == 4
-    assert decimal_places(Decimal("12")) == 0
+def test_decimal_places_counts_significant_decimals() -> None:
+    assert decimal_places(Decimal("1.2345")) == 4
+    assert decimal_places(Decimal("1387.4460")) == 3
+    assert decimal_places(Decimal("1.2500")) == 2
+    assert decimal_places(Decimal("0.0000")) == 0
+    assert decimal_places(Decimal("1200")) == 0
 
 
 def test_fils_round_trip_refuses_sub_fils() -> None:
