@@ -30,7 +30,7 @@ class Connector(ABC):
     kind: ClassVar[str]
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path("."), chunk_size: int = 50_000
+        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
     ) -> None:
         self.name = name
         self.spec = spec
@@ -46,8 +46,8 @@ class Connector(ABC):
         try:
             spec: EntitySpec = self.spec.entities[entity]
         except KeyError:
-            raise ConnectorError(
-                f"source {self.name!r}: no entity {entity!r}; it declares {', '.join(self.entities)}"
+            raise self.error(
+                f"no entity {entity!r}; it declares {', '.join(self.entities)}"
             ) from None
         return spec
 
@@ -68,16 +68,15 @@ class Connector(ABC):
         columns = self._open(entity)
         self._check_columns(entity, columns)
         totals = self.totals[entity] = ControlTotals()
-        number = 0
-        for frame in self._frames(entity, since=since):
-            number += 1
-            frame = frame.astype(object).where(frame.notna(), None)
+        for number, chunk in enumerate(self._frames(entity, since=since), start=1):
+            frame = chunk.astype(object).where(chunk.notna(), None)
             frame[SOURCE_KEY] = _source_keys(frame, spec.key)
             totals.add_chunk(frame, spec.control)
             yield RawChunk(source=self.name, entity=entity, number=number, frame=frame)
 
-    def estimate_rows(self, entity: str) -> int | None:
-        """How many records the entity holds, if that is cheap to know (for progress bars)."""
+    def estimate_rows(self, entity: str, *, since: datetime | None = None) -> int | None:
+        """How many records ``extract(entity, since=since)`` yields, if that is cheap to know
+        (for progress bars)."""
         return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -134,7 +133,7 @@ def _content_key(row: tuple[Any, ...]) -> str:
 
 
 def open_connector(
-    name: str, spec: SourceSpec, *, base_dir: Path = Path("."), chunk_size: int = 50_000
+    name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
 ) -> Connector:
     """The connector for a declared source, by its kind."""
     from connectors.csv import CsvConnector
