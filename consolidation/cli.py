@@ -10,10 +10,12 @@ import json
 import logging
 import sys
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -41,8 +43,15 @@ app.add_typer(batches_app, name="batches")
 app.add_typer(sources_app, name="sources")
 app.add_typer(demo_app, name="demo")
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _console(*, stderr: bool = False) -> Console:
+    """A Rich console; off a terminal (logs, CI) it is 120 columns wide rather than 80."""
+    probe = Console(stderr=stderr)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=120)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 SourcesOption = Annotated[
     Path | None,
@@ -215,46 +224,46 @@ def _result_dict(result: ExtractResult) -> dict[str, Any]:
 
 
 def _print_extract_summary(
-    results: list[ExtractResult], expected: dict[str, Any] | None = None
+    results: list[ExtractResult], expected: dict[str, bool] | None = None
 ) -> None:
-    table = Table(title="Extracted into the raw area (one batch per source)", show_footer=True)
-    columns = [
-        "batch",
-        "source",
-        "ministry",
-        "entities",
-        "rows",
-        "debit BHD",
-        "credit BHD",
-        "salaries BHD",
-        "bad amounts",
-        "time",
-    ]
-    if expected is not None:
-        columns.append("matches source")
-    for column in columns:
-        justify = "left" if column in ("source", "ministry", "entities") else "right"
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    """One row per source and entity: rows and the source's control totals, exact."""
+    table = Table(title="Extracted into the raw area — one batch per source", box=box.SIMPLE_HEAD)
+    for column in ("batch", "source", "entity", "rows", "debit BHD", "credit BHD", "salaries BHD"):
+        table.add_column(column, justify="left" if column in ("source", "entity") else "right")
+    table.add_column("note")
     for r in results:
-        row = [
-            str(r.batch_id),
-            r.source,
-            r.ministry,
-            ", ".join(f"{e.entity} {e.rows:,}" for e in r.entities),
-            f"{r.rows:,}",
-            f"{r.amount('debit'):,}",
-            f"{r.amount('credit'):,}",
-            f"{r.amount('salary'):,}",
-            str(r.unparseable),
-            f"{r.seconds:.1f}s",
-        ]
-        if expected is not None:
-            row.append("[green]yes[/]" if expected.get(r.source) else "[red]NO[/]")
-        table.add_row(*row)
+        for position, e in enumerate(r.entities):
+            first = position == 0
+            notes = []
+            if e.totals.unparseable():
+                notes.append(f"{e.totals.unparseable()} amounts not numeric")
+            if first:
+                notes.append(f"{r.seconds:.1f}s")
+                if expected is not None:
+                    notes.append(
+                        "totals match source"
+                        if expected.get(r.source)
+                        else "[red]TOTALS DIFFER FROM SOURCE[/]"
+                    )
+            table.add_row(
+                str(r.batch_id) if first else "",
+                r.source if first else "",
+                e.entity,
+                f"{e.rows:,}",
+                _amount(e.totals.amount("debit")),
+                _amount(e.totals.amount("credit")),
+                _amount(e.totals.amount("salary")),
+                ", ".join(notes),
+                end_section=position == len(r.entities) - 1,
+            )
     console.print(table)
     total_rows = sum(r.rows for r in results)
     total_seconds = sum(r.seconds for r in results)
     console.print(f"{len(results)} batches, {total_rows:,} rows in {total_seconds:.1f}s")
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:,}" if value else ""
 
 
 # --- batches ------------------------------------------------------------------------------------

@@ -78,6 +78,12 @@ def from_float(value: float) -> Decimal:
     return quantize(Decimal(str(value)))
 
 
+def control_text(value: Decimal) -> str:
+    """A control total as text: at fils when it is exact at fils, else every decimal it has."""
+    at_fils = value.quantize(FILS)
+    return str(at_fils) if at_fils == value else f"{value.normalize():f}"
+
+
 def to_fils(value: Decimal) -> int:
     """An amount of at most three decimals as an integer number of fils."""
     fils = value.scaleb(SCALE)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors import Connector, open_connector
 from consolidation import rawstore, store
 from consolidation.errors import ConsolidationError, StageFailed
-from consolidation.money import ZERO
+from consolidation.money import ZERO, control_text
 from consolidation.schema import (
     AuditEvent,
     Batch,
@@ -320,9 +320,9 @@ class Pipeline:
                     "rows_staged": e.rows_staged,
                     "rows_quarantined": e.rows_quarantined,
                     "rows_rejected": e.rows_rejected,
-                    "control_debit_amount": str(e.control_debit_amount),
-                    "control_credit_amount": str(e.control_credit_amount),
-                    "control_salary_amount": str(e.control_salary_amount),
+                    "control_debit_amount": control_text(e.control_debit_amount),
+                    "control_credit_amount": control_text(e.control_credit_amount),
+                    "control_salary_amount": control_text(e.control_salary_amount),
                     "control_unparseable": e.control_unparseable,
                 }
                 for e in batch.entities
@@ -366,9 +366,9 @@ def _batch_dict(batch: Batch, source: str, ministry: str) -> dict[str, Any]:
         "rows_quarantined": batch.rows_quarantined,
         "rows_rejected": batch.rows_rejected,
         "control_row_count": batch.control_row_count,
-        "control_debit_amount": str(batch.control_debit_amount),
-        "control_credit_amount": str(batch.control_credit_amount),
-        "control_salary_amount": str(batch.control_salary_amount),
+        "control_debit_amount": control_text(batch.control_debit_amount),
+        "control_credit_amount": control_text(batch.control_credit_amount),
+        "control_salary_amount": control_text(batch.control_salary_amount),
         "control_unparseable": batch.control_unparseable,
         "currency": batch.currency,
         "message": batch.message,

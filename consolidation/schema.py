@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
-from consolidation.money import CURRENCY, from_fils, to_fils
+from consolidation.money import CURRENCY, SCALE, to_fils
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,29 +29,48 @@ NAMING_CONVENTION = {
 
 
 class Money(sa.types.TypeDecorator[Decimal]):
-    """An exact amount at fils: NUMERIC(18, 3), or integer fils on SQLite."""
+    """An exact amount: NUMERIC(precision, scale), or an integer count of 10^-scale on SQLite.
 
-    impl = sa.Numeric(18, 3)
+    Unified amounts are at fils (scale 3). Control totals keep what a source says at scale 6,
+    since a legacy source may carry more decimals than BHD has.
+    """
+
+    impl = sa.Numeric
     cache_ok = True
+
+    def __init__(self, precision: int = 18, scale: int = 3) -> None:
+        super().__init__(precision=precision, scale=scale)
+        self.precision = precision
+        self.scale = scale
+        self._unit = Decimal(1).scaleb(-scale)
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(sa.BigInteger())
-        return dialect.type_descriptor(sa.Numeric(18, 3, asdecimal=True))
+        return dialect.type_descriptor(sa.Numeric(self.precision, self.scale, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if not isinstance(value, Decimal):
             raise TypeError(f"money must be a Decimal, got {type(value).__name__}")
-        return to_fils(value) if dialect.name == "sqlite" else value
+        if self.scale == SCALE:
+            units = Decimal(to_fils(value))  # refuses sub-fils amounts rather than round them
+        else:
+            units = value.scaleb(self.scale).to_integral_value(rounding=ROUND_HALF_EVEN)
+        return int(units) if dialect.name == "sqlite" else units.scaleb(-self.scale)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return from_fils(int(value))
-        return Decimal(value).quantize(Decimal("0.001"))
+            return Decimal(int(value)).scaleb(-self.scale)
+        return Decimal(value).quantize(self._unit)
+
+
+def _control() -> Mapped[Decimal]:
+    """A control total as the source states it, at scale 6."""
+    return mapped_column(Money(24, 6), default=Decimal("0.000000"))
 
 
 class Base(DeclarativeBase):
@@ -146,9 +165,9 @@ class Batch(Base):
     rows_quarantined: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
     control_row_count: Mapped[int] = mapped_column(default=0)
-    control_debit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
-    control_credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
-    control_salary_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_debit_amount: Mapped[Decimal] = _control()
+    control_credit_amount: Mapped[Decimal] = _control()
+    control_salary_amount: Mapped[Decimal] = _control()
     control_unparseable: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = _currency()
 
@@ -176,9 +195,9 @@ class BatchEntity(Base):
     rows_staged: Mapped[int] = mapped_column(default=0)
     rows_quarantined: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
-    control_debit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
-    control_credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
-    control_salary_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    control_debit_amount: Mapped[Decimal] = _control()
+    control_credit_amount: Mapped[Decimal] = _control()
+    control_salary_amount: Mapped[Decimal] = _control()
     control_unparseable: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = _currency()
 
@@ -332,9 +351,9 @@ class ControlTotal(Base):
     account_code: Mapped[str | None] = mapped_column(sa.String(64))
     period: Mapped[str | None] = mapped_column(sa.String(7))
     row_count: Mapped[int]
-    debit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
-    credit_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
-    salary_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.000"))
+    debit_amount: Mapped[Decimal] = _control()
+    credit_amount: Mapped[Decimal] = _control()
+    salary_amount: Mapped[Decimal] = _control()
     currency: Mapped[str] = _currency()
 
 

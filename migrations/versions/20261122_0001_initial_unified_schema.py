@@ -129,17 +129,17 @@ def upgrade() -> None:
         sa.Column("control_row_count", sa.Integer(), nullable=False),
         sa.Column(
             "control_debit_amount",
-            consolidation.schema.Money(precision=18, scale=3),
+            consolidation.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_credit_amount",
-            consolidation.schema.Money(precision=18, scale=3),
+            consolidation.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_salary_amount",
-            consolidation.schema.Money(precision=18, scale=3),
+            consolidation.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column("control_unparseable", sa.Integer(), nullable=False),
@@ -167,17 +167,17 @@ def upgrade() -> None:
         sa.Column("rows_rejected", sa.Integer(), nullable=False),
         sa.Column(
             "control_debit_amount",
-            consolidation.schema.Money(precision=18, scale=3),
+            consolidation.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_credit_amount",
-            consolidation.schema.Money(precision=18, scale=3),
+            consolidation.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_salary_amount",
-            consolidation.schema.Money(precision=18, scale=3),
+            consolidation.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column("control_unparseable", sa.Integer(), nullable=False),

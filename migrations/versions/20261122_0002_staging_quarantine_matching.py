@@ -49,13 +49,13 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=7), nullable=True),
         sa.Column("row_count", sa.Integer(), nullable=False),
         sa.Column(
-            "debit_amount", consolidation.schema.Money(precision=18, scale=3), nullable=False
+            "debit_amount", consolidation.schema.Money(precision=24, scale=6), nullable=False
         ),
         sa.Column(
-            "credit_amount", consolidation.schema.Money(precision=18, scale=3), nullable=False
+            "credit_amount", consolidation.schema.Money(precision=24, scale=6), nullable=False
         ),
         sa.Column(
-            "salary_amount", consolidation.schema.Money(precision=18, scale=3), nullable=False
+            "salary_amount", consolidation.schema.Money(precision=24, scale=6), nullable=False
         ),
         sa.Column("currency", sa.String(length=3), server_default="BHD", nullable=False),
         sa.ForeignKeyConstraint(

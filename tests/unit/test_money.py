@@ -5,6 +5,7 @@ import pytest
 from consolidation.money import (
     AmountError,
     AmountSum,
+    control_text,
     decimal_places,
     from_fils,
     from_float,
@@ -66,3 +67,9 @@ def test_amount_sum_counts_blanks_and_unparseable_apart() -> None:
     running.add_texts(["1.001", None, "", "abc", "٢٫٠٠٠", float("nan")])  # type: ignore[list-item]
     assert running.total == Decimal("3.001")
     assert (running.parsed, running.blank, running.unparseable) == (2, 3, 1)
+
+
+def test_control_text_shows_fils_or_every_decimal_the_source_had() -> None:
+    assert control_text(Decimal("2050.625000")) == "2050.625"
+    assert control_text(Decimal("33891484.377500")) == "33891484.3775"
+    assert control_text(Decimal("0E-6")) == "0.000"
