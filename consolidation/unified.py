@@ -113,7 +113,7 @@ ENTITIES: dict[str, EntitySchema] = {
             ("code",),
             "A job or position.",
             F("code", required=True),
-            F("title_ar", required=True),
+            F("title_ar"),
             F("title_en"),
             F("grade_code"),
         ),

@@ -67,7 +67,28 @@ def apply_mapping(mapping: EntityMapping, raw: pd.DataFrame) -> MappedChunk:
         copy=False,
     )
     issue_frame = pd.concat(issues, ignore_index=True) if issues else empty_issues()
+    if mapping.distinct:
+        frame, issue_frame = _derive(mapping, frame, issue_frame)
     return MappedChunk(frame, issue_frame)
+
+
+def _derive(
+    mapping: EntityMapping, frame: pd.DataFrame, issues: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One record per target key, keyed and hashed by its mapped values (see ``distinct``)."""
+    key = list(mapping.schema.key)
+    keys = frame[key[0]].astype(object)
+    for name in key[1:]:
+        keys = keys.str.cat(frame[name].astype(object), sep="|")
+    by_row = dict(zip(frame[SOURCE_KEY], keys, strict=True))
+    derived = frame.assign(**{SOURCE_KEY: keys}).loc[keys.notna()]
+    derived = derived.drop_duplicates(SOURCE_KEY)
+    values = derived.drop(columns=[SOURCE_KEY, ROW_HASH]).astype(object)
+    derived[ROW_HASH] = row_hashes(values.where(values.notna(), None).astype(str))
+    if not issues.empty:
+        issues = issues.assign(_source_key=issues[SOURCE_KEY].map(by_row))
+        issues = issues.dropna(subset=[SOURCE_KEY]).drop_duplicates(["_source_key", "rule_id"])
+    return derived, issues.reset_index(drop=True)
 
 
 def _check_columns(mapping: EntityMapping, raw: pd.DataFrame) -> None:

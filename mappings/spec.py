@@ -25,6 +25,11 @@ beside it. Onboarding a ministry means writing these files, never code::
           iban:        {from: IBAN, transform: [trim, upper]}
           nationality: {const: BH}
 
+An entity with ``distinct: true`` is derived: it yields one record per distinct value of the
+target entity's key (journal entries from a journal sheet without headers, jobs from the
+employees' job titles); its source key is that target key and its row hash covers only the
+mapped values.
+
 A field is ``{from: column | [columns], transform: name | [names], <parameters>}`` or
 ``{const: text, transform: ...}``; the transforms run in order (see ``mappings.transforms``):
 ``trim``, ``collapse_spaces``, ``digits``, ``digits_only``, ``upper``, ``lower``,
@@ -172,6 +177,7 @@ class FieldModel(_Strict):
 class EntityModel(_Strict):
     from_: str = Field(alias="from")
     to: str
+    distinct: bool = False
     fields: dict[str, FieldModel] = Field(min_length=1)
 
 
@@ -222,6 +228,9 @@ class EntityMapping:
     fields: Mapping[str, FieldMapping]
     path: Path
     line: int | str = "?"
+    distinct: bool = False
+    """Derived: one record per distinct target key (an entry from its lines, a job from the
+    employees' titles); keyed by the target key, not counted in the raw entity's accounting."""
 
     @property
     def schema(self) -> EntitySchema:
@@ -387,8 +396,21 @@ class _Loader:
                 f"{schema.name} requires the {plural} {', '.join(missing)}, which this mapping "
                 "does not fill (map it from a column, or give a const)",
             )
+        if model.distinct:
+            unkeyed = [name for name in schema.key if name not in fields]
+            if unkeyed:
+                raise self.error(
+                    (*here, "distinct"),
+                    f"a distinct {schema.name} is keyed by {', '.join(schema.key)}; map "
+                    f"{unkeyed[0]} too",
+                )
         return EntityMapping(
-            model.from_, model.to, fields, self.path, line_of(self.lines, (*here, "from"))
+            model.from_,
+            model.to,
+            fields,
+            self.path,
+            line_of(self.lines, (*here, "from")),
+            distinct=model.distinct,
         )
 
     def field(
