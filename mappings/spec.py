@@ -25,11 +25,6 @@ beside it. Onboarding a ministry means writing these files, never code::
           iban:        {from: IBAN, transform: [trim, upper]}
           nationality: {const: BH}
 
-An entity with ``distinct: true`` is derived: it yields one record per distinct value of the
-target entity's key (journal entries from a journal sheet without headers, jobs from the
-employees' job titles); its source key is that target key and its row hash covers only the
-mapped values.
-
 A field is ``{from: column | [columns], transform: name | [names], <parameters>}`` or
 ``{const: text, transform: ...}``; the transforms run in order (see ``mappings.transforms``):
 ``trim``, ``collapse_spaces``, ``digits``, ``digits_only``, ``upper``, ``lower``,
@@ -38,6 +33,11 @@ A field is ``{from: column | [columns], transform: name | [names], <parameters>}
 ``lookup`` (``table``, ``key``, ``value``, ``ignore_case``), ``join`` (``sep``),
 ``split`` (``part`` or ``index``). Any field may add ``default`` (used when the value is
 blank; never when it failed to convert) and ``blank`` (source texts that mean "no value").
+
+An entity with ``distinct: true`` is derived: it yields one record per distinct value of the
+target entity's key (journal entries from a journal sheet without headers, jobs from the
+employees' job titles); its source key is that target key and its row hash covers only the
+mapped values.
 
 - A text that is empty or only white space is missing (None), whatever the transforms.
 - ``date`` tries its ``formats`` in order; a text that reads as different days under two of

@@ -256,3 +256,45 @@ def test_a_const_field_fills_every_row_and_unmapped_fields_are_all_missing() -> 
     assert frame["currency"].tolist() == ["BHD"] * 3
     assert frame["vendor_no"].tolist() == [None] * 3
     assert frame["vendor_no"].dtype == object
+
+
+def test_a_distinct_mapping_derives_one_record_per_target_key(tmp_path: Path) -> None:
+    folder = tmp_path / "mys"
+    folder.mkdir()
+    path = folder / "mys_fin.yaml"
+    path.write_text(
+        """\
+source: mys_fin
+ministry: MYS
+entities:
+  - from: journal_line
+    to: journal_entry
+    distinct: true
+    fields:
+      entry_no:   {from: entry_no, transform: trim}
+      entry_date: {from: entry_date, transform: date, formats: ["%Y-%m-%d"]}
+      period:     {from: entry_date, transform: [date, period], formats: ["%Y-%m-%d"]}
+""",
+        encoding="utf-8",
+    )
+    [mapping] = load_mapping(path).entities
+    raw = pd.DataFrame(
+        {
+            "entry_no": ["JV-1", "JV-1", "JV-2", "JV-3"],
+            "entry_date": ["2025-01-04", "2025-01-04", "2025-02-01", "2025-13-01"],
+            "_source_key": ["00001", "00002", "00003", "00004"],
+        },
+        dtype=object,
+    )
+    mapped = apply_mapping(mapping, raw)
+    assert mapped.frame["_source_key"].tolist() == ["JV-1", "JV-2", "JV-3"]
+    assert mapped.frame["period"].tolist() == ["2025-01", "2025-02", None]
+    assert mapped.frame["_row_hash"].nunique() == 3
+    again = apply_mapping(mapping, raw.iloc[[1, 0, 2, 3]])
+    assert again.frame.set_index("_source_key")["_row_hash"].to_dict() == (
+        mapped.frame.set_index("_source_key")["_row_hash"].to_dict()
+    )
+    assert sorted(zip(mapped.issues["_source_key"], mapped.issues["field"], strict=True)) == [
+        ("JV-3", "entry_date"),
+        ("JV-3", "period"),
+    ]
