@@ -7,6 +7,7 @@ point. Secrets are ``SecretStr`` and are unwrapped only where a connection opens
 from __future__ import annotations
 
 import getpass
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
@@ -46,6 +47,28 @@ class OdooSettings(BaseModel):
     timeout_seconds: float = 120.0
 
 
+class ValidationSettings(BaseModel):
+    """Thresholds of the domain rules."""
+
+    reference_date: date | None = Field(
+        default=None, description="'Today' for the no-future-date rules; the real today if unset."
+    )
+    min_age_at_hire: int = Field(default=18, ge=14, le=30)
+
+
+class MappingSettings(BaseModel):
+    directory: Path | None = Field(
+        default=None, description="Mapping files; the repository's mappings/ if unset."
+    )
+
+
+class MatchingSettings(BaseModel):
+    """Survivorship: which source wins a field of the golden record (then the newest)."""
+
+    person_priority: list[str] = Field(default_factory=list)
+    vendor_priority: list[str] = Field(default_factory=list)
+
+
 class DemoSettings(BaseModel):
     directory: Path = Path("var/demo")
     seed: int = 20261122
@@ -66,5 +89,8 @@ class Settings(BaseSettings):
     sources: SourcesSettings = SourcesSettings()
     odoo: OdooSettings = OdooSettings()
     demo: DemoSettings = DemoSettings()
+    validation: ValidationSettings = ValidationSettings()
+    mappings: MappingSettings = MappingSettings()
+    matching: MatchingSettings = MatchingSettings()
     operator: str = Field(default_factory=getpass.getuser)
     log_level: str = "WARNING"

@@ -12,10 +12,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +24,7 @@ from connectors import Connector, open_connector
 from consolidation import rawstore, store
 from consolidation.errors import ConsolidationError, StageFailed
 from consolidation.money import ZERO, control_text
+from consolidation.reference import ReferenceData, load_reference
 from consolidation.schema import (
     AuditEvent,
     Batch,
@@ -37,6 +38,10 @@ from consolidation.schema import (
 from consolidation.settings import Settings
 from consolidation.sources import SourcesConfig, load_sources
 from consolidation.types import ControlTotals
+
+if TYPE_CHECKING:
+    from consolidation.pipeline.match import MatchOutcome
+    from consolidation.pipeline.transform import TransformResult
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +96,14 @@ class ExtractResult:
         return sum(entity.totals.unparseable() for entity in self.entities)
 
 
+@dataclass(frozen=True)
+class RunResult:
+    extracts: list[ExtractResult]
+    transforms: list[TransformResult]
+    persons: MatchOutcome
+    vendors: MatchOutcome
+
+
 @dataclass
 class Pipeline:
     """The product's services over one store and one sources config."""
@@ -122,6 +135,12 @@ class Pipeline:
     @property
     def raw_dir(self) -> Path:
         return self.settings.store.raw_dir
+
+    @property
+    def mappings_dir(self) -> Path:
+        import mappings
+
+        return self.settings.mappings.directory or Path(mappings.__file__).resolve().parent
 
     def close(self) -> None:
         if self._engine is not None:
@@ -290,6 +309,71 @@ class Pipeline:
         self, *, since: datetime | None = None, progress: ProgressSink | None = None
     ) -> list[ExtractResult]:
         return [self.extract(name, since=since, progress=progress) for name in self.config.sources]
+
+    # --- map, validate, stage, match -------------------------------------------------------------
+
+    def load_reference(self) -> ReferenceData:
+        """Upsert the unified chart and crosswalk; return them with the open periods."""
+        with self.session() as session:
+            return load_reference(session, self.mappings_dir / "reference")
+
+    def transform(
+        self,
+        batch_id: int,
+        name: str,
+        *,
+        reference: ReferenceData | None = None,
+        progress: ProgressSink | None = None,
+    ) -> TransformResult:
+        """Map, validate and stage one extracted batch; a failure marks the batch failed."""
+        from consolidation.pipeline.transform import BatchTransform
+
+        reference = reference or self.load_reference()
+        reference_date = self.settings.validation.reference_date or date.today()
+        try:
+            return BatchTransform(
+                self,
+                batch_id,
+                name,
+                reference=reference,
+                reference_date=reference_date,
+                progress=progress or NoProgress(),
+            ).run()
+        except ConsolidationError as exc:
+            self._fail(batch_id, exc)
+            raise StageFailed(
+                f"batch {batch_id}, source {name!r}: {exc}", transient=exc.transient
+            ) from exc
+        except Exception as exc:
+            self._fail(batch_id, exc)
+            raise
+
+    def match(self) -> tuple[MatchOutcome, MatchOutcome]:
+        """Match persons and vendors across every staged source into golden records."""
+        from consolidation.pipeline.match import match_people, match_suppliers
+
+        return match_people(self), match_suppliers(self)
+
+    def run(
+        self,
+        names: list[str],
+        *,
+        since: datetime | None = None,
+        progress: ProgressSink | None = None,
+    ) -> RunResult:
+        """extract → map → validate → stage, one batch per source; then match across sources."""
+        self.register_sources()
+        reference = self.load_reference()
+        transforms: list[TransformResult] = []
+        extracts: list[ExtractResult] = []
+        for name in names:
+            extract = self.extract(name, since=since, progress=progress)
+            extracts.append(extract)
+            transforms.append(
+                self.transform(extract.batch_id, name, reference=reference, progress=progress)
+            )
+        persons, vendors = self.match()
+        return RunResult(extracts, transforms, persons, vendors)
 
     # --- batches and raw records ----------------------------------------------------------------
 

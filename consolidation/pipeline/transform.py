@@ -1,0 +1,686 @@
+"""Map → validate → stage one extracted batch into the unified store.
+
+Two passes over the batch's raw chunks keep memory flat whatever the source size:
+
+1. every entity is mapped and validated chunk by chunk; mapped chunks go to the batch's work
+   folder and issues are collected (cross-chunk rules — duplicates, balanced entries — report
+   when the entity is finished);
+2. once every issue is known, records with an error, and the records that depend on them
+   (the lines of an entry, an employee's payroll, the employees of a broken org unit), are kept
+   out; everything else is staged in one transaction, so a crash stages nothing at all.
+
+Accounting per raw entity: extracted = staged + quarantined + rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from consolidation import rawstore
+from consolidation.errors import StageFailed
+from consolidation.money import ZERO
+from consolidation.reference import ReferenceData
+from consolidation.schema import (
+    AuditEvent,
+    Batch,
+    BatchEntity,
+    BatchStatus,
+    ControlTotal,
+    IssueStatus,
+    QuarantineRecord,
+    RawChunkFile,
+    Severity,
+    SourceSystem,
+    ValidationIssue,
+)
+from consolidation.staging import StageCounts, Stager
+from consolidation.types import SOURCE_KEY
+from consolidation.unified import ENTITIES, ROW_HASH, FieldType
+from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
+from validation import EntityValidator, ValidationContext
+
+if TYPE_CHECKING:
+    from consolidation.pipeline import Pipeline, ProgressSink
+
+log = logging.getLogger(__name__)
+
+ENTITY_ORDER = (
+    "grade",
+    "org_unit",
+    "job",
+    "account",
+    "vendor",
+    "employee",
+    "payroll_line",
+    "journal_entry",
+    "journal_line",
+    "opening_balance",
+)
+"""Dependencies first: a job needs its grade, an employee its org unit and job, a line its entry."""
+
+
+@dataclass
+class EntityOutcome:
+    """What became of one raw entity's records (derived entities are not counted)."""
+
+    raw_entity: str
+    target: str
+    derived: bool
+    extracted: int = 0
+    staged: int = 0
+    quarantined: int = 0
+    rejected: int = 0
+    counts: StageCounts = field(default_factory=StageCounts)
+
+    @property
+    def balanced(self) -> bool:
+        return self.derived or self.extracted == self.staged + self.quarantined + self.rejected
+
+
+@dataclass
+class TransformResult:
+    batch_id: int
+    source: str
+    ministry: str
+    outcomes: list[EntityOutcome]
+    issues: Counter[tuple[str, str]]
+    seconds: float
+
+    def counted(self) -> list[EntityOutcome]:
+        return [o for o in self.outcomes if not o.derived]
+
+
+def _issue_entity(rule_id: str) -> str:
+    return rule_id.split(".", 1)[0]
+
+
+@dataclass
+class _EntityWork:
+    mapping: EntityMapping
+    paths: list[Path] = field(default_factory=list)
+    rows: int = 0
+    issues: list[pd.DataFrame] = field(default_factory=list)
+
+
+class BatchTransform:
+    """One source's extracted batch, through mapping, validation and staging."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        batch_id: int,
+        source: str,
+        *,
+        reference: ReferenceData,
+        reference_date: date,
+        progress: ProgressSink,
+    ) -> None:
+        self.pipeline = pipeline
+        self.batch_id = batch_id
+        self.source = source
+        self.spec = pipeline.config.source(source)
+        self.reference = reference
+        self.progress = progress
+        self.work_dir = rawstore.batch_dir(pipeline.raw_dir, batch_id) / "mapped"
+        self.mapping = self._mapping()
+        finance = self.spec.domain == "finance"
+        self.context = ValidationContext(
+            reference_date=reference_date,
+            min_age_at_hire=pipeline.settings.validation.min_age_at_hire,
+            crosswalk=reference.crosswalk.get(self.spec.ministry, set()) if finance else None,
+            open_periods=reference.open_periods if finance else None,
+        )
+        self.entry_periods: dict[str, str] = {}
+        self.controls: dict[tuple[str, str | None, str | None], list[Any]] = {}
+
+    def _mapping(self) -> SourceMapping:
+        path = find_mapping(self.pipeline.mappings_dir, self.source)
+        columns = {name: entity.required_columns() for name, entity in self.spec.entities.items()}
+        mapping = load_mapping(path, source_columns=None)
+        for entity in mapping.entities:
+            if entity.raw_entity not in columns:
+                raise StageFailed(
+                    f"{path}:{entity.line}: maps raw entity {entity.raw_entity!r}, which source "
+                    f"{self.source!r} does not declare ({', '.join(columns)})"
+                )
+        return mapping
+
+    def ordered(self) -> list[EntityMapping]:
+        rank = {name: position for position, name in enumerate(ENTITY_ORDER)}
+        return sorted(self.mapping.entities, key=lambda m: (rank[m.target], m.distinct is False))
+
+    # --- pass 1: map and validate ----------------------------------------------------------------
+
+    def _raw_chunks(self, raw_entity: str) -> Iterator[pd.DataFrame]:
+        with self.pipeline.session() as session:
+            paths = list(
+                session.scalars(
+                    sa.select(RawChunkFile.path)
+                    .filter_by(batch_id=self.batch_id, entity=raw_entity)
+                    .order_by(RawChunkFile.number)
+                )
+            )
+        for path in paths:
+            yield rawstore.read_chunk(self.pipeline.raw_dir, path)
+
+    def map_and_validate(self) -> list[_EntityWork]:
+        works: list[_EntityWork] = []
+        for mapping in self.ordered():
+            work = _EntityWork(mapping)
+            validator = EntityValidator(mapping.target, self.context)
+            seen: set[str] = set()
+            label = f"{self.source}.{mapping.target}" + (" (derived)" if mapping.distinct else "")
+            self.progress.start(f"map+validate {label}", None)
+            for number, raw in enumerate(self._raw_chunks(mapping.raw_entity), start=1):
+                mapped = apply_mapping(mapping, raw)
+                frame, mapping_issues = mapped.frame, mapped.issues
+                if mapping.distinct:
+                    fresh = ~frame[SOURCE_KEY].isin(seen)
+                    frame = frame.loc[fresh]
+                    mapping_issues = mapping_issues[
+                        mapping_issues[SOURCE_KEY].isin(frame[SOURCE_KEY])
+                    ]
+                    seen.update(frame[SOURCE_KEY])
+                work.rows += len(frame)
+                work.issues.append(mapping_issues)
+                work.issues.append(validator.check_chunk(frame))
+                self._remember(mapping, frame)
+                path = (
+                    self.work_dir
+                    / f"{mapping.target}{'.derived' if mapping.distinct else ''}"
+                    / f"{number:06d}.parquet"
+                )
+                rawstore.write_frame(path, frame)
+                work.paths.append(path)
+                self.progress.advance(len(raw))
+            work.issues.append(validator.finish())
+            self.progress.finish()
+            works.append(work)
+        return works
+
+    def _remember(self, mapping: EntityMapping, frame: pd.DataFrame) -> None:
+        """What later entities of the same source are checked against, and control totals."""
+        target, context = mapping.target, self.context
+        if target == "grade":
+            for code, low, high in frame[["code", "min_salary", "max_salary"]].itertuples(
+                index=False
+            ):
+                if code is not None and low is not None and high is not None:
+                    context.grade_bands[code] = (low, high)
+        elif target == "org_unit":
+            context.org_units.update(c for c in frame["code"] if c is not None)
+        elif target == "job":
+            context.jobs.update(c for c in frame["code"] if c is not None)
+        elif target == "employee":
+            context.employees.update(k for k in frame["employee_no"] if k is not None)
+            self._control(frame, "employee", None, None, salary="base_salary")
+        elif target == "payroll_line":
+            self._control(frame, "payroll_line", None, "period", salary="amount")
+        elif target == "journal_entry":
+            if context.entries is None:
+                context.entries = set()
+            keys = frame["entry_no"].tolist()
+            context.entries.update(k for k in keys if k is not None)
+            self.entry_periods.update(
+                (k, p) for k, p in zip(keys, frame["period"].tolist(), strict=True) if k and p
+            )
+        elif target == "journal_line":
+            periods = frame["period"].where(
+                frame["period"].notna(), frame["entry_no"].map(self.entry_periods)
+            )
+            self._control(
+                frame.assign(period=periods),
+                "journal_line",
+                "account_code",
+                "period",
+                debit="debit",
+                credit="credit",
+            )
+        elif target == "opening_balance":
+            years = (
+                frame["fiscal_year"].astype(object).map(lambda y: None if pd.isna(y) else f"{y}-01")
+            )
+            self._control(
+                frame.assign(period=years),
+                "opening_balance",
+                "account_code",
+                "period",
+                debit="debit",
+                credit="credit",
+            )
+
+    def _control(
+        self,
+        frame: pd.DataFrame,
+        entity: str,
+        account: str | None,
+        period: str | None,
+        **amounts: str,
+    ) -> None:
+        keys = [
+            frame[account]
+            if account
+            else pd.Series([None] * len(frame), index=frame.index, dtype=object),
+            frame[period]
+            if period
+            else pd.Series([None] * len(frame), index=frame.index, dtype=object),
+        ]
+        roles = ("debit", "credit", "salary")
+        grouped = pd.DataFrame(
+            {
+                "account": keys[0].astype(object),
+                "period": keys[1].astype(object),
+                **{role: frame[amounts[role]] if role in amounts else None for role in roles},
+            }
+        )
+        for (account_code, period_value), group in grouped.groupby(
+            ["account", "period"], dropna=False, sort=False
+        ):
+            key = (entity, _none(account_code), _none(period_value))
+            totals = self.controls.setdefault(key, [0, ZERO, ZERO, ZERO])
+            totals[0] += len(group)
+            for position, role in enumerate(roles, start=1):
+                if role in amounts:
+                    totals[position] += sum((v for v in group[role] if v is not None), ZERO)
+
+    # --- holds ----------------------------------------------------------------------------------
+
+    def decide(
+        self, works: list[_EntityWork]
+    ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]], pd.DataFrame]:
+        """Error keys per entity, held keys per entity (with what holds them), and all issues."""
+        issues = pd.concat(
+            [i for w in works for i in w.issues if not i.empty]
+            or [
+                pd.DataFrame(
+                    columns=["_source_key", "rule_id", "severity", "field", "value", "message"]
+                )
+            ],
+            ignore_index=True,
+        )
+        issues["entity"] = issues["rule_id"].map(_issue_entity)
+        errors: dict[str, set[str]] = {}
+        for entity, keys in issues.loc[issues["severity"] == Severity.ERROR.value].groupby(
+            "entity"
+        )[SOURCE_KEY]:
+            errors[str(entity)] = set(keys)
+        held: dict[str, dict[str, str]] = {}
+        by_target = {w.mapping.target: w for w in works if not w.mapping.distinct}
+        lines = by_target.get("journal_line")
+        if lines is not None or "journal_entry" in errors:
+            blocked = set(errors.get("journal_entry", set()))
+            line_errors = errors.get("journal_line", set())
+            if lines is not None and line_errors:
+                for frame in self._frames(lines, ["entry_no", SOURCE_KEY]):
+                    bad = frame[frame[SOURCE_KEY].isin(line_errors)]
+                    blocked.update(e for e in bad["entry_no"] if e is not None)
+            held["journal_entry"] = {
+                k: f"journal_line of entry {k}"
+                for k in blocked - errors.get("journal_entry", set())
+            }
+            if lines is not None:
+                holds: dict[str, str] = {}
+                for frame in self._frames(lines, ["entry_no", SOURCE_KEY]):
+                    stuck = frame[
+                        frame["entry_no"].isin(blocked) & ~frame[SOURCE_KEY].isin(line_errors)
+                    ]
+                    holds.update(
+                        (k, f"journal_entry:{e}")
+                        for k, e in zip(stuck[SOURCE_KEY], stuck["entry_no"], strict=True)
+                    )
+                held["journal_line"] = holds
+        employees = by_target.get("employee")
+        if employees is not None:
+            bad_units, bad_jobs = errors.get("org_unit", set()), errors.get("job", set())
+            holds = {}
+            if bad_units or bad_jobs:
+                for frame in self._frames(employees, ["org_unit_code", "job_code", SOURCE_KEY]):
+                    stuck = frame[
+                        frame["org_unit_code"].isin(bad_units) | frame["job_code"].isin(bad_jobs)
+                    ]
+                    holds.update((k, "org_unit or job in quarantine") for k in stuck[SOURCE_KEY])
+            held["employee"] = holds
+            blocked_people = errors.get("employee", set()) | set(holds)
+            payroll = by_target.get("payroll_line")
+            if payroll is not None and blocked_people:
+                holds = {}
+                for frame in self._frames(payroll, ["employee_no", SOURCE_KEY]):
+                    stuck = frame[frame["employee_no"].isin(blocked_people)]
+                    holds.update(
+                        (k, f"employee:{e}")
+                        for k, e in zip(stuck[SOURCE_KEY], stuck["employee_no"], strict=True)
+                    )
+                held["payroll_line"] = holds
+        return errors, held, issues
+
+    def _frames(
+        self, work: _EntityWork, columns: list[str] | None = None
+    ) -> Iterator[pd.DataFrame]:
+        money = ENTITIES[work.mapping.target].of_type(FieldType.MONEY)
+        for path in work.paths:
+            frame = rawstore.read_frame(path, money)
+            yield frame if columns is None else frame[columns]
+
+    # --- pass 2: stage, quarantine ----------------------------------------------------------------
+
+    def run(self) -> TransformResult:
+        started = time.perf_counter()
+        works = self.map_and_validate()
+        errors, held, issues = self.decide(works)
+        with self.pipeline.session() as session:
+            system = session.scalars(sa.select(SourceSystem).filter_by(code=self.source)).one()
+            ministry_id = system.ministry_id
+            rejected = self._rejected(session)
+        outcomes: list[EntityOutcome] = []
+        with self.pipeline.engine.begin() as connection:
+            stager = Stager(
+                connection,
+                batch_id=self.batch_id,
+                source_system=self.source,
+                ministry_id=ministry_id,
+                recency=datetime.now(UTC),
+            )
+            quarantine: list[dict[str, Any]] = []
+            for work in works:
+                outcome = self._stage_entity(stager, work, errors, held, rejected, quarantine)
+                outcomes.append(outcome)
+            self._write_quarantine(connection, quarantine, errors, held)
+            self._write_issues(connection, issues)
+            self._write_controls(connection, ministry_id)
+            self._write_accounting(connection, outcomes)
+            self._audit_changes(connection, outcomes)
+        counter: Counter[tuple[str, str]] = Counter(
+            zip(issues["rule_id"], issues["severity"], strict=True)
+        )
+        return TransformResult(
+            self.batch_id,
+            self.source,
+            self.spec.ministry,
+            outcomes,
+            counter,
+            time.perf_counter() - started,
+        )
+
+    def _rejected(self, session: Session) -> dict[tuple[str, str], str]:
+        """Records a steward rejected, by (entity, key) → the row hash rejected."""
+        rows = session.execute(
+            sa.select(
+                QuarantineRecord.entity, QuarantineRecord.source_key, QuarantineRecord.data
+            ).filter_by(source_system=self.source, status=IssueStatus.REJECTED)
+        ).all()
+        return {(entity, key): str(data.get(ROW_HASH)) for entity, key, data in rows}
+
+    def _stage_entity(
+        self,
+        stager: Stager,
+        work: _EntityWork,
+        errors: dict[str, set[str]],
+        held: dict[str, dict[str, str]],
+        rejected: dict[tuple[str, str], str],
+        quarantine: list[dict[str, Any]],
+    ) -> EntityOutcome:
+        mapping = work.mapping
+        target = mapping.target
+        outcome = EntityOutcome(mapping.raw_entity, target, mapping.distinct)
+        bad = errors.get(target, set())
+        holds = held.get(target, {})
+        self.progress.start(f"stage {self.source}.{target}", work.rows)
+        for frame in self._frames(work):
+            outcome.extracted += len(frame)
+            keys = frame[SOURCE_KEY]
+            out = keys.isin(bad) | keys.isin(holds.keys())
+            stage = frame.loc[~out]
+            outcome.counts.add(stager.stage(target, stage))
+            outcome.staged += len(stage)
+            for record in frame.loc[out].to_dict("records"):
+                key = record[SOURCE_KEY]
+                if rejected.get((target, key)) == record[ROW_HASH]:
+                    outcome.rejected += 1
+                    continue
+                outcome.quarantined += 1
+                quarantine.append(
+                    {
+                        "entity": target,
+                        "source_key": key,
+                        "reason": "issue" if key in bad else "held",
+                        "held_by": None if key in bad else holds.get(key),
+                        "data": _json_record(record),
+                    }
+                )
+            self.progress.advance(len(frame))
+        self.progress.finish()
+        return outcome
+
+    def _write_quarantine(
+        self,
+        connection: sa.Connection,
+        records: list[dict[str, Any]],
+        errors: dict[str, set[str]],
+        held: dict[str, dict[str, str]],
+    ) -> None:
+        table = _table(QuarantineRecord)
+        existing = {
+            (row.entity, row.source_key): row
+            for row in connection.execute(
+                sa.select(table).where(table.c.source_system == self.source)
+            )
+        }
+        now = datetime.now(UTC)
+        inserts, updates = [], []
+        for record in records:
+            current = existing.get((record["entity"], record["source_key"]))
+            values = {**record, "batch_id": self.batch_id, "source_system": self.source}
+            if current is None:
+                inserts.append(
+                    {
+                        **values,
+                        "status": IssueStatus.OPEN,
+                        "corrected": None,
+                        "updated_by": None,
+                        "updated_at": None,
+                    }
+                )
+            elif (
+                current.data.get(ROW_HASH) != record["data"].get(ROW_HASH)
+                or current.status == IssueStatus.FIXED
+            ):
+                updates.append({"_id": current.id, **values, "status": IssueStatus.OPEN})
+        if inserts:
+            connection.execute(sa.insert(table), inserts)
+        for update in updates:
+            record_id = update.pop("_id")
+            connection.execute(sa.update(table).where(table.c.id == record_id).values(**update))
+        # Records quarantined before that now flowed into the store: fixed at the source.
+        out_now = {(r["entity"], r["source_key"]) for r in records}
+        for (entity, key), row in existing.items():
+            if (
+                (entity, key) not in out_now
+                and row.status == IssueStatus.OPEN
+                and self._was_staged(connection, entity, key)
+            ):
+                connection.execute(
+                    sa.update(table)
+                    .where(table.c.id == row.id)
+                    .values(status=IssueStatus.FIXED, updated_by="pipeline", updated_at=now)
+                )
+
+    def _was_staged(self, connection: sa.Connection, entity: str, key: str) -> bool:
+        tables = {"employee": "employment", "vendor": "partner_source", "account": "source_account"}
+        table = tables.get(entity, entity)
+        return (
+            connection.execute(
+                sa.text(f"SELECT 1 FROM {table} WHERE source_system = :s AND source_key = :k"),
+                {"s": self.source, "k": key},
+            ).first()
+            is not None
+        )
+
+    def _write_issues(self, connection: sa.Connection, issues: pd.DataFrame) -> None:
+        table = _table(ValidationIssue)
+        existing = {
+            (row.entity, row.source_key, row.rule_id, row.field): row
+            for row in connection.execute(
+                sa.select(table).where(table.c.source_system == self.source)
+            )
+        }
+        now = datetime.now(UTC)
+        seen: set[tuple[str, str, str, str]] = set()
+        inserts = []
+        columns = ["entity", SOURCE_KEY, "rule_id", "field", "value", "message", "severity"]
+        for entity, key, rule_id, field_name, value, message, severity in zip(
+            *(issues[c].tolist() for c in columns), strict=True
+        ):
+            identity = (entity, key, rule_id, field_name or "")
+            if identity in seen:
+                continue
+            seen.add(identity)
+            current = existing.get(identity)
+            values = {
+                "batch_id": self.batch_id,
+                "value": value,
+                "message": message,
+                "severity": Severity(severity),
+            }
+            if current is None:
+                inserts.append(
+                    {
+                        "source_system": self.source,
+                        "entity": identity[0],
+                        "source_key": identity[1],
+                        "rule_id": identity[2],
+                        "field": identity[3],
+                        "status": IssueStatus.OPEN,
+                        "created_at": now,
+                        **values,
+                    }
+                )
+            elif current.value != value or current.status == IssueStatus.FIXED:
+                status = IssueStatus.OPEN if current.status == IssueStatus.FIXED else current.status
+                connection.execute(
+                    sa.update(table).where(table.c.id == current.id).values(status=status, **values)
+                )
+        if inserts:
+            connection.execute(sa.insert(table), inserts)
+        for identity, row in existing.items():
+            if identity not in seen and row.status == IssueStatus.OPEN:
+                connection.execute(
+                    sa.update(table)
+                    .where(table.c.id == row.id)
+                    .values(
+                        status=IssueStatus.FIXED,
+                        updated_by="pipeline",
+                        updated_at=now,
+                        note=f"passes since batch {self.batch_id}",
+                    )
+                )
+
+    def _write_controls(self, connection: sa.Connection, ministry_id: int) -> None:
+        rows = [
+            {
+                "batch_id": self.batch_id,
+                "ministry_id": ministry_id,
+                "source_system": self.source,
+                "entity": entity,
+                "account_code": account,
+                "period": period,
+                "row_count": count,
+                "debit_amount": debit,
+                "credit_amount": credit,
+                "salary_amount": salary,
+                "currency": "BHD",
+            }
+            for (entity, account, period), (count, debit, credit, salary) in sorted(
+                self.controls.items(), key=lambda item: tuple(str(p) for p in item[0])
+            )
+        ]
+        if rows:
+            connection.execute(sa.insert(_table(ControlTotal)), rows)
+
+    def _write_accounting(self, connection: sa.Connection, outcomes: list[EntityOutcome]) -> None:
+        table = _table(BatchEntity)
+        totals = Counter[str]()
+        for outcome in outcomes:
+            if outcome.derived:
+                continue
+            connection.execute(
+                sa.update(table)
+                .where(table.c.batch_id == self.batch_id, table.c.entity == outcome.raw_entity)
+                .values(
+                    rows_staged=outcome.staged,
+                    rows_quarantined=outcome.quarantined,
+                    rows_rejected=outcome.rejected,
+                )
+            )
+            totals.update(
+                staged=outcome.staged, quarantined=outcome.quarantined, rejected=outcome.rejected
+            )
+        batch = _table(Batch)
+        connection.execute(
+            sa.update(batch)
+            .where(batch.c.id == self.batch_id)
+            .values(
+                rows_staged=totals["staged"],
+                rows_quarantined=totals["quarantined"],
+                rows_rejected=totals["rejected"],
+                status=BatchStatus.STAGED,
+                finished_at=datetime.now(UTC),
+            )
+        )
+
+    def _audit_changes(self, connection: sa.Connection, outcomes: list[EntityOutcome]) -> None:
+        """A changed source row updated its unified row: the audit log says which and when."""
+        now = datetime.now(UTC)
+        events = [
+            {
+                "at": now,
+                "actor": self.pipeline.settings.operator,
+                "action": "row.changed",
+                "target_type": table,
+                "target_id": f"{self.source}|{key}",
+                "detail": {"batch_id": self.batch_id, "row_hash": new_hash},
+            }
+            for outcome in outcomes
+            for table, key, new_hash in outcome.counts.changed_keys
+        ]
+        if events:
+            connection.execute(sa.insert(_table(AuditEvent)), events)
+
+
+def _table(model: type[Any]) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+def _none(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def _json_record(record: dict[Any, Any]) -> dict[str, Any]:
+    """A mapped record as JSON text values (Decimals exact, dates ISO)."""
+    out: dict[str, Any] = {}
+    for name, value in record.items():
+        key = str(name)
+        if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+            out[key] = None
+        elif isinstance(value, pd.Timestamp | datetime):
+            out[key] = value.date().isoformat()
+        elif isinstance(value, Decimal):
+            out[key] = str(value)
+        else:
+            out[key] = value if isinstance(value, str | int | bool) else str(value)
+    return out
+
+
+__all__ = ["BatchTransform", "EntityOutcome", "TransformResult"]
