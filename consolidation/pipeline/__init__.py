@@ -41,6 +41,7 @@ from consolidation.types import ControlTotals
 
 if TYPE_CHECKING:
     from consolidation.pipeline.match import MatchOutcome
+    from consolidation.pipeline.revalidate import RevalidateResult
     from consolidation.pipeline.transform import TransformResult
 
 log = logging.getLogger(__name__)
@@ -353,6 +354,13 @@ class Pipeline:
         from consolidation.pipeline.match import match_people, match_suppliers
 
         return match_people(self), match_suppliers(self)
+
+    def revalidate(self, *, source: str | None = None) -> RevalidateResult:
+        """Re-check quarantined records after stewards' corrections; release what passes."""
+        from consolidation.pipeline.revalidate import revalidate
+
+        self.register_sources()
+        return revalidate(self, source=source)
 
     def run(
         self,

@@ -1,74 +1,32 @@
-"""``consolidate``: the command line central IT runs migration batches with.
-
-This is the presentation layer: it calls the pipeline and prints. A user mistake or a bad
-source ends in one line on stderr and exit code 2, never a traceback.
-"""
+"""Central IT's extract commands: the store's schema, sources, extraction, batches, raw records."""
 
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from consolidation import store
+from consolidation.cli.common import (
+    JsonOption,
+    SourcesOption,
+    _pipeline,
+    _settings,
+    app,
+    batches_app,
+    console,
+    db_app,
+    err_console,
+    sources_app,
+)
 from consolidation.errors import ConsolidationError
 from consolidation.pipeline import ExtractResult, Pipeline
 from consolidation.progress import make_progress
-from consolidation.settings import Settings
-
-app = typer.Typer(
-    help="Consolidate ministries' HR and finance systems into the central shared-services Odoo.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-db_app = typer.Typer(help="Migrate the unified store.", no_args_is_help=True)
-batches_app = typer.Typer(help="List and inspect batches.", invoke_without_command=True)
-sources_app = typer.Typer(help="The declared source systems.", no_args_is_help=True)
-demo_app = typer.Typer(
-    help="Demo ministries: generate them and run the whole consolidation.",
-    invoke_without_command=True,
-)
-app.add_typer(db_app, name="db")
-app.add_typer(batches_app, name="batches")
-app.add_typer(sources_app, name="sources")
-app.add_typer(demo_app, name="demo")
-
-
-def _console(*, stderr: bool = False) -> Console:
-    """A Rich console; off a terminal (logs, CI) it is 120 columns wide rather than 80."""
-    probe = Console(stderr=stderr)
-    return probe if probe.is_terminal else Console(stderr=stderr, width=120)
-
-
-console = _console()
-err_console = _console(stderr=True)
-
-SourcesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--sources", help="Sources config (YAML); default from settings.", show_default=False
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-def _pipeline(sources: Path | None = None) -> Pipeline:
-    return Pipeline(_settings(), sources_path=sources)
-
 
 # --- db -----------------------------------------------------------------------------------------
 
@@ -367,146 +325,3 @@ def raw(batch_id: int, entity: str, source_key: str) -> None:
     if record is None:
         raise ConsolidationError(f"batch {batch_id} has no {entity} record with key {source_key!r}")
     print(json.dumps(record, ensure_ascii=False, indent=2))
-
-
-# --- demo ---------------------------------------------------------------------------------------
-
-
-EmployeesOption = Annotated[int | None, typer.Option(help="HR records across the ministries.")]
-LinesOption = Annotated[int | None, typer.Option(help="Finance journal lines.")]
-SeedOption = Annotated[int | None, typer.Option(help="Random seed (same seed, same data).")]
-DirOption = Annotated[Path | None, typer.Option("--dir", help="Where the demo systems go.")]
-
-
-@demo_app.callback()
-def demo(
-    ctx: typer.Context,
-    employees: EmployeesOption = None,
-    journal_lines: LinesOption = None,
-    seed: SeedOption = None,
-    directory: DirOption = None,
-) -> None:
-    """Generate the demo ministries and run the whole consolidation into the store."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from consolidation.demo import generate
-
-    settings = _settings()
-    out = directory or settings.demo.directory
-    console.rule("[bold]1. Generating the demo ministries' systems")
-    progress = make_progress(err_console)
-    manifest = generate(
-        out,
-        seed=seed if seed is not None else settings.demo.seed,
-        employees=employees if employees is not None else settings.demo.employees,
-        journal_lines=journal_lines if journal_lines is not None else settings.demo.journal_lines,
-        progress=_generator_progress(progress),
-    )
-    progress.close()
-    console.print(
-        f"sources declared in {manifest.sources_file}; faults listed in "
-        f"{manifest.ground_truth_file}"
-    )
-
-    console.rule("[bold]2. Upgrading the unified store")
-    pipeline = Pipeline(settings, sources_path=manifest.sources_file)
-    store.upgrade(pipeline.engine)
-    console.print(
-        f"{store.describe(pipeline.engine)} at revision {store.current_revision(pipeline.engine)}"
-    )
-
-    console.rule("[bold]3. Extracting every source, one batch each")
-    pipeline.register_sources()
-    results = _extract(pipeline, list(pipeline.config.sources), None)
-    matches = {r.source: _matches_manifest(r, manifest.control, manifest.rows) for r in results}
-    _print_extract_summary(results, matches)
-    if not all(matches.values()):
-        raise ConsolidationError(
-            "extracted control totals differ from what the demo generator wrote"
-        )
-    console.print(
-        "Next: [bold]consolidate batches[/] lists the batches; "
-        "[bold]consolidate batches show ID[/] shows one."
-    )
-
-
-def _generator_progress(progress: Any) -> Any:
-    state: dict[str, str | None] = {"label": None}
-
-    def report(label: str, rows: int) -> None:
-        if state["label"] != label:
-            if state["label"] is not None:
-                progress.finish()
-            progress.start(label, None)
-            state["label"] = label
-        progress.advance(rows)
-
-    return report
-
-
-def _matches_manifest(result: ExtractResult, control: Any, rows: Any) -> bool:
-    expected_rows = rows.get(result.source, {})
-    expected_control = control.get(result.source, {})
-    for entity in result.entities:
-        if expected_rows.get(entity.entity) != entity.rows:
-            return False
-        for role, amount in expected_control.get(entity.entity, {}).items():
-            if entity.totals.amount(role) != amount:
-                return False
-    return True
-
-
-@demo_app.command("generate")
-def demo_generate(
-    employees: EmployeesOption = None,
-    journal_lines: LinesOption = None,
-    seed: SeedOption = None,
-    directory: DirOption = None,
-    health_url: Annotated[str | None, typer.Option(help="Put Health HR on this database.")] = None,
-    education_url: Annotated[str | None, typer.Option(help="Put Education HR here.")] = None,
-    finance_url: Annotated[str | None, typer.Option(help="Put the Finance GL here.")] = None,
-    only: Annotated[list[str] | None, typer.Option(help="Generate only these sources.")] = None,
-) -> None:
-    """Only generate the demo ministries' systems (files, SQLite, or the databases given)."""
-    from consolidation.demo import DemoTargets, generate
-
-    settings = _settings()
-    progress = make_progress(err_console)
-    manifest = generate(
-        directory or settings.demo.directory,
-        seed=seed if seed is not None else settings.demo.seed,
-        employees=employees if employees is not None else settings.demo.employees,
-        journal_lines=journal_lines if journal_lines is not None else settings.demo.journal_lines,
-        targets=DemoTargets(
-            health_url=health_url, education_url=education_url, finance_url=finance_url
-        ),
-        only=only,
-        progress=_generator_progress(progress),
-    )
-    progress.close()
-    for source, entities in manifest.rows.items():
-        console.print(f"{source}: " + ", ".join(f"{e} {n:,}" for e, n in entities.items()))
-    console.print(f"sources: {manifest.sources_file}")
-
-
-# --- entry point --------------------------------------------------------------------------------
-
-
-def main() -> None:
-    settings_level = "WARNING"
-    try:
-        settings_level = Settings().log_level
-    except Exception:  # noqa: BLE001 - a bad setting is reported by the command itself
-        settings_level = "WARNING"
-    logging.basicConfig(
-        level=getattr(logging, settings_level.upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    try:
-        app()
-    except ConsolidationError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err_console.print("[bold red]interrupted[/]")
-        sys.exit(130)

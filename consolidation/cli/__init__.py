@@ -1,0 +1,37 @@
+"""``consolidate``: the command line central IT runs migration batches with.
+
+This is the presentation layer: it calls the pipeline and prints. A user mistake or a bad
+source ends in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from consolidation.cli import demo, extract, steward  # noqa: F401 - they register commands
+from consolidation.cli.common import app, err_console
+from consolidation.errors import ConsolidationError
+from consolidation.settings import Settings
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    settings_level = "WARNING"
+    try:
+        settings_level = Settings().log_level
+    except Exception:  # noqa: BLE001 - a bad setting is reported by the command itself
+        settings_level = "WARNING"
+    logging.basicConfig(
+        level=getattr(logging, settings_level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app()
+    except ConsolidationError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]interrupted[/]")
+        sys.exit(130)

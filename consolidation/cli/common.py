@@ -1,0 +1,56 @@
+"""What every command shares: the Typer apps, the consoles, options, settings and pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from consolidation.pipeline import Pipeline
+from consolidation.settings import Settings
+
+app = typer.Typer(
+    help="Consolidate ministries' HR and finance systems into the central shared-services Odoo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Migrate the unified store.", no_args_is_help=True)
+batches_app = typer.Typer(help="List and inspect batches.", invoke_without_command=True)
+sources_app = typer.Typer(help="The declared source systems.", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="Demo ministries: generate them and run the whole consolidation.",
+    invoke_without_command=True,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(batches_app, name="batches")
+app.add_typer(sources_app, name="sources")
+app.add_typer(demo_app, name="demo")
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A Rich console; off a terminal (logs, CI) it is 120 columns wide rather than 80."""
+    probe = Console(stderr=stderr)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=120)
+
+
+console = _console()
+err_console = _console(stderr=True)
+
+SourcesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sources", help="Sources config (YAML); default from settings.", show_default=False
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _pipeline(sources: Path | None = None) -> Pipeline:
+    return Pipeline(_settings(), sources_path=sources)

@@ -1,0 +1,367 @@
+"""The pipeline run and the quarantine: ``run``, ``revalidate``, ``issues`` and ``quarantine``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from consolidation import quarantine, store
+from consolidation.cli.common import JsonOption, SourcesOption, _pipeline, app, console, err_console
+from consolidation.cli.extract import _parse_since
+from consolidation.errors import ConsolidationError
+from consolidation.pipeline import Pipeline, RunResult
+from consolidation.progress import make_progress
+from consolidation.schema import IssueStatus
+
+issues_app = typer.Typer(
+    help="The quarantine's issues: list, summarize, export, decide.", no_args_is_help=True
+)
+quarantine_app = typer.Typer(help="Quarantined records: show and correct.", no_args_is_help=True)
+app.add_typer(issues_app, name="issues")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+@app.command("run")
+def run(
+    source: Annotated[str | None, typer.Option("--source", help="One source by name.")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Every declared source.")] = False,
+    since: Annotated[
+        str | None, typer.Option(help="Only rows whose watermark is newer (ISO).")
+    ] = None,
+    sources: SourcesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """extract → map → validate → match → stage, one batch per source."""
+    if bool(source) == all_sources:
+        raise ConsolidationError("give exactly one of --source NAME or --all")
+    pipeline = _pipeline(sources)
+    store.require_current(pipeline.engine)
+    if source is not None:
+        pipeline.config.source(source)
+    names = [source] if source else list(pipeline.config.sources)
+    result = run_pipeline(pipeline, names, _parse_since(since))
+    if as_json:
+        print(json.dumps(run_dict(result), ensure_ascii=False, indent=2))
+        return
+    print_run(result)
+    print_quarantine_summary(pipeline)
+
+
+def run_pipeline(pipeline: Pipeline, names: list[str], since: Any) -> RunResult:
+    progress = make_progress(err_console)
+    try:
+        return pipeline.run(names, since=since, progress=progress)
+    finally:
+        progress.close()
+
+
+def run_dict(result: RunResult) -> dict[str, Any]:
+    return {
+        "batches": [
+            {
+                "batch_id": t.batch_id,
+                "source": t.source,
+                "ministry": t.ministry,
+                "seconds": round(t.seconds, 3),
+                "entities": [
+                    {
+                        "entity": o.raw_entity,
+                        "target": o.target,
+                        "derived": o.derived,
+                        "extracted": o.extracted,
+                        "staged": o.staged,
+                        "quarantined": o.quarantined,
+                        "rejected": o.rejected,
+                        "inserted": o.counts.inserted,
+                        "updated": o.counts.updated,
+                        "unchanged": o.counts.unchanged,
+                        "balanced": o.balanced,
+                    }
+                    for o in t.outcomes
+                ],
+                "issues": {
+                    f"{rule} ({severity})": n for (rule, severity), n in sorted(t.issues.items())
+                },
+            }
+            for t in result.transforms
+        ],
+        "persons": result.persons.__dict__,
+        "vendors": result.vendors.__dict__,
+    }
+
+
+def print_run(result: RunResult) -> None:
+    table = Table(
+        title="Row accounting — extracted = staged + quarantined + rejected", box=box.SIMPLE_HEAD
+    )
+    for column in (
+        "batch",
+        "source",
+        "entity",
+        "extracted",
+        "staged",
+        "quarantined",
+        "rejected",
+        "new",
+        "changed",
+        "unchanged",
+        "",
+    ):
+        table.add_column(column, justify="left" if column in ("source", "entity") else "right")
+    for t in result.transforms:
+        counted = t.counted()
+        for position, o in enumerate(counted):
+            first = position == 0
+            table.add_row(
+                str(t.batch_id) if first else "",
+                t.source if first else "",
+                o.raw_entity,
+                f"{o.extracted:,}",
+                f"{o.staged:,}",
+                f"{o.quarantined:,}",
+                f"{o.rejected:,}",
+                f"{o.counts.inserted:,}",
+                f"{o.counts.updated:,}",
+                f"{o.counts.unchanged:,}",
+                "[green]✓[/]" if o.balanced else "[red]✗ counts do not add up[/]",
+                end_section=position == len(counted) - 1,
+            )
+    console.print(table)
+    p, v = result.persons, result.vendors
+    console.print(
+        f"Matching: {p.records:,} employment records → {p.clusters:,} persons "
+        f"({p.merged_records:,} records merged across or within ministries), "
+        f"{p.review} pairs for review, {p.conflicts} conflicts; "
+        f"{v.records:,} vendor records → {v.clusters:,} partners, {v.review} for review."
+    )
+
+
+def print_quarantine_summary(pipeline: Pipeline) -> None:
+    with pipeline.session() as session:
+        rows = quarantine.summary(session)
+    if not rows:
+        console.print("The quarantine is empty.")
+        return
+    ministries = sorted({r["ministry"] for r in rows})
+    table = Table(title="Open issues in the quarantine, by rule and ministry", box=box.SIMPLE_HEAD)
+    table.add_column("rule")
+    table.add_column("severity")
+    for ministry in ministries:
+        table.add_column(ministry, justify="right")
+    table.add_column("total", justify="right")
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for r in rows:
+        counts.setdefault((r["rule_id"], r["severity"]), {})[r["ministry"]] = r["count"]
+    for (rule, severity), by_ministry in counts.items():
+        colour = "red" if severity == "error" else "yellow"
+        table.add_row(
+            rule,
+            f"[{colour}]{severity}[/]",
+            *(str(by_ministry.get(m, "")) for m in ministries),
+            str(sum(by_ministry.values())),
+        )
+    console.print(table)
+
+
+@app.command("revalidate")
+def revalidate(
+    source: Annotated[str | None, typer.Option("--source", help="One source only.")] = None,
+    sources: SourcesOption = None,
+) -> None:
+    """Re-check quarantined records after corrections and waivers; release what passes."""
+    pipeline = _pipeline(sources)
+    store.require_current(pipeline.engine)
+    result = pipeline.revalidate(source=source)
+    released = ", ".join(f"{n} {entity}" for entity, n in result.released.items()) or "none"
+    console.print(
+        f"checked {result.checked} quarantined records; released {released}; "
+        f"{result.still_quarantined} still quarantined; {result.new_issues} new issues"
+    )
+    if any(result.released.values()):
+        persons, vendors = pipeline.match()
+        console.print(f"re-matched: {persons.clusters:,} persons, {vendors.clusters:,} partners")
+
+
+# --- issues -------------------------------------------------------------------------------------
+
+RuleOption = Annotated[str | None, typer.Option("--rule", help="Rule id; * is a wildcard.")]
+MinistryOption = Annotated[str | None, typer.Option("--ministry", help="Ministry code.")]
+StatusOption = Annotated[
+    str | None, typer.Option("--status", help="open, fixed, waived, rejected.")
+]
+SourceOption = Annotated[str | None, typer.Option("--source", help="Source name.")]
+
+
+@issues_app.command("list")
+def issues_list(
+    rule: RuleOption = None,
+    ministry: MinistryOption = None,
+    status: StatusOption = None,
+    source: SourceOption = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """Issues in the quarantine (national ids and IBANs appear here, never in logs)."""
+    pipeline = _pipeline()
+    filters = quarantine.IssueFilter(
+        rule=rule, ministry=ministry, status=status, source=source, limit=limit
+    )
+    with pipeline.session() as session:
+        rows = quarantine.list_issues(session, filters)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        "id",
+        "ministry",
+        "source",
+        "key",
+        "rule",
+        "sev",
+        "field",
+        "value",
+        "status",
+        "message",
+        box=box.SIMPLE_HEAD,
+        title=f"{len(rows)} issues",
+    )
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["ministry"],
+            r["source"],
+            r["source_key"],
+            r["rule_id"],
+            r["severity"],
+            r["field"],
+            str(r["value"] or ""),
+            r["status"],
+            r["message"],
+        )
+    console.print(table)
+
+
+@issues_app.command("summary")
+def issues_summary(as_json: JsonOption = False) -> None:
+    """Open issues by rule and ministry."""
+    pipeline = _pipeline()
+    if as_json:
+        with pipeline.session() as session:
+            print(json.dumps(quarantine.summary(session), indent=2))
+        return
+    print_quarantine_summary(pipeline)
+
+
+@issues_app.command("export")
+def issues_export(
+    out: Annotated[Path, typer.Option("--out", help="The workbook to write.")] = Path(
+        "var/quarantine.xlsx"
+    ),
+    export_format: Annotated[str, typer.Option("--format", help="xlsx")] = "xlsx",
+    rule: RuleOption = None,
+    ministry: MinistryOption = None,
+    status: StatusOption = "open",
+    source: SourceOption = None,
+) -> None:
+    """A workbook, one sheet per rule, that a ministry uses to fix the data at the source."""
+    if export_format != "xlsx":
+        raise ConsolidationError(f"--format {export_format!r} is not supported; expected xlsx")
+    pipeline = _pipeline()
+    filters = quarantine.IssueFilter(rule=rule, ministry=ministry, status=status, source=source)
+    with pipeline.session() as session:
+        counts = quarantine.export_xlsx(session, out, filters)
+    console.print(f"wrote {out}: {sum(counts.values())} issues on {len(counts)} sheets")
+
+
+def _decide(ids: list[int], status: IssueStatus, note: str | None) -> None:
+    pipeline = _pipeline()
+    with pipeline.session() as session:
+        count = quarantine.decide(session, ids, status, actor=pipeline.settings.operator, note=note)
+    console.print(
+        f"{count} issues {status.value}; run `consolidate revalidate` to let records flow"
+    )
+
+
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why (kept in the audit log).")]
+
+
+@issues_app.command("waive")
+def issues_waive(ids: list[int], note: NoteOption = None) -> None:
+    """Accept issues as they are: they no longer block their records."""
+    _decide(ids, IssueStatus.WAIVED, note)
+
+
+@issues_app.command("reject")
+def issues_reject(ids: list[int], note: NoteOption = None) -> None:
+    """Reject the records behind issues: they stay out of the store, counted as rejected."""
+    _decide(ids, IssueStatus.REJECTED, note)
+
+
+@issues_app.command("reopen")
+def issues_reopen(ids: list[int], note: NoteOption = None) -> None:
+    """Undo a waiver or a rejection."""
+    _decide(ids, IssueStatus.OPEN, note)
+
+
+# --- quarantine ---------------------------------------------------------------------------------
+
+
+@quarantine_app.command("show")
+def quarantine_show(source: str, entity: str, key: str) -> None:
+    """A quarantined record: its mapped values, corrections and issues."""
+    pipeline = _pipeline()
+    with pipeline.session() as session:
+        record = quarantine._record(session, source, entity, key)
+        if record is None:
+            raise ConsolidationError(f"no quarantined {entity} record {key!r} in source {source!r}")
+        issues = quarantine.list_issues(session, quarantine.IssueFilter(source=source))
+        print(
+            json.dumps(
+                {
+                    "source": source,
+                    "entity": entity,
+                    "source_key": key,
+                    "status": record.status.value,
+                    "reason": record.reason,
+                    "held_by": record.held_by,
+                    "data": record.data,
+                    "corrected": record.corrected,
+                    "issues": [
+                        i for i in issues if i["source_key"] == key and i["entity"] == entity
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+
+
+@quarantine_app.command("fix")
+def quarantine_fix(
+    source: str,
+    entity: str,
+    key: str,
+    values: Annotated[list[str], typer.Option("--set", help="field=value (repeatable).")],
+) -> None:
+    """Correct fields of a quarantined record; `consolidate revalidate` then re-checks it."""
+    pairs: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConsolidationError(f"--set {item!r}: expected field=value")
+        pairs[name.strip()] = value
+    pipeline = _pipeline()
+    with pipeline.session() as session:
+        quarantine.correct(session, source, entity, key, pairs, actor=pipeline.settings.operator)
+    console.print(
+        f"corrected {', '.join(pairs)} of {source} {entity} {key}; "
+        "run `consolidate revalidate` to re-check it"
+    )

@@ -1,0 +1,379 @@
+"""Revalidate: re-check quarantined records after stewards corrected or waived their issues,
+and let the ones that now pass flow on into the unified store.
+
+A record is checked with its steward's corrections applied, against what the store knows of
+its source (grades, org units, jobs, employees, entries, the crosswalk, open periods). Waived
+issues no longer block. Dependants move together: an entry flows with all its lines or not at
+all, and a payroll line only once its employee is in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from consolidation.pipeline.transform import ENTITY_ORDER
+from consolidation.reference import ReferenceData
+from consolidation.schema import (
+    AuditEvent,
+    BatchEntity,
+    IssueStatus,
+    QuarantineRecord,
+    Severity,
+    SourceSystem,
+    ValidationIssue,
+)
+from consolidation.staging import Stager
+from consolidation.types import SOURCE_KEY
+from consolidation.unified import ENTITIES, ROW_HASH, FieldType
+from validation import EntityValidator, ValidationContext
+
+if TYPE_CHECKING:
+    from consolidation.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RevalidateResult:
+    checked: int = 0
+    released: dict[str, int] = field(default_factory=dict)
+    still_quarantined: int = 0
+    new_issues: int = 0
+
+
+def _table(model: type[Any]) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+def _frame(entity: str, records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Quarantined records (JSON text values) back in the mapped shape of ``entity``."""
+    schema = ENTITIES[entity]
+    columns: dict[str, Any] = {}
+    for name, spec in schema.fields.items():
+        values = [r.get(name) for r in records]
+        if spec.type is FieldType.DATE:
+            columns[name] = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(
+                "datetime64[ns]"
+            )
+        elif spec.type is FieldType.MONEY:
+            columns[name] = pd.Series(
+                [None if v is None else Decimal(str(v)) for v in values], dtype=object
+            )
+        elif spec.type is FieldType.INT:
+            columns[name] = pd.Series(
+                [None if v is None else int(v) for v in values], dtype="Int64"
+            )
+        else:
+            columns[name] = pd.Series([None if v is None else str(v) for v in values], dtype=object)
+    columns[SOURCE_KEY] = pd.Series([r[SOURCE_KEY] for r in records], dtype=object)
+    columns[ROW_HASH] = pd.Series([r.get(ROW_HASH) for r in records], dtype=object)
+    return pd.DataFrame(columns)
+
+
+def _context(
+    connection: sa.Connection,
+    source: str,
+    spec_domain: str,
+    ministry: str,
+    reference: ReferenceData,
+    reference_date: date,
+    min_age: int,
+    quarantined: dict[str, list[dict[str, Any]]],
+) -> ValidationContext:
+    def codes(sql: str) -> set[str]:
+        return {row[0] for row in connection.execute(sa.text(sql), {"s": source}) if row[0]}
+
+    finance = spec_domain == "finance"
+    context = ValidationContext(
+        reference_date=reference_date,
+        min_age_at_hire=min_age,
+        crosswalk=reference.crosswalk.get(ministry, set()) if finance else None,
+        open_periods=reference.open_periods if finance else None,
+    )
+    for code, low, high in connection.execute(
+        sa.text(
+            "SELECT code, min_salary_amount, max_salary_amount FROM grade WHERE source_system = :s"
+        ),
+        {"s": source},
+    ):
+        if low is not None and high is not None:
+            context.grade_bands[code] = (Decimal(str(low)), Decimal(str(high)))
+    context.org_units = codes("SELECT code FROM org_unit WHERE source_system = :s")
+    context.jobs = codes("SELECT code FROM job WHERE source_system = :s")
+    context.employees = codes("SELECT employee_no FROM employment WHERE source_system = :s")
+    context.employees |= {
+        str(r["employee_no"]) for r in quarantined.get("employee", []) if r.get("employee_no")
+    }
+    if finance:
+        entries = codes("SELECT source_key FROM journal_entry WHERE source_system = :s")
+        entries |= {r[SOURCE_KEY] for r in quarantined.get("journal_entry", [])}
+        context.entries = entries if entries or "journal_entry" in quarantined else None
+    return context
+
+
+def revalidate(pipeline: Pipeline, *, source: str | None = None) -> RevalidateResult:
+    """Re-check every open quarantined record (of one source, or all) and release what passes."""
+    result = RevalidateResult()
+    reference = pipeline.load_reference()
+    reference_date = pipeline.settings.validation.reference_date or date.today()
+    actor = pipeline.settings.operator
+    sources = [source] if source else list(pipeline.config.sources)
+    for name in sources:
+        spec = pipeline.config.source(name)
+        with pipeline.engine.begin() as connection:
+            _revalidate_source(
+                connection,
+                pipeline,
+                name,
+                spec.domain,
+                spec.ministry,
+                reference,
+                reference_date,
+                actor,
+                result,
+            )
+    return result
+
+
+def _revalidate_source(
+    connection: sa.Connection,
+    pipeline: Pipeline,
+    source: str,
+    domain: str,
+    ministry: str,
+    reference: ReferenceData,
+    reference_date: date,
+    actor: str,
+    result: RevalidateResult,
+) -> None:
+    qtable, itable = _table(QuarantineRecord), _table(ValidationIssue)
+    rows = connection.execute(
+        sa.select(qtable).where(
+            qtable.c.source_system == source, qtable.c.status == IssueStatus.OPEN
+        )
+    ).all()
+    if not rows:
+        return
+    by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    record_rows: dict[tuple[str, str], Any] = {}
+    for row in rows:
+        data = {**row.data, **(row.corrected or {})}
+        by_entity[row.entity].append(data)
+        record_rows[(row.entity, row.source_key)] = row
+    result.checked += len(rows)
+    waived = {
+        (r.entity, r.source_key, r.rule_id, r.field)
+        for r in connection.execute(
+            sa.select(itable).where(
+                itable.c.source_system == source, itable.c.status == IssueStatus.WAIVED
+            )
+        )
+    }
+    context = _context(
+        connection,
+        source,
+        domain,
+        ministry,
+        reference,
+        reference_date,
+        pipeline.settings.validation.min_age_at_hire,
+        by_entity,
+    )
+    blocked: dict[str, set[str]] = defaultdict(set)
+    found: list[pd.DataFrame] = []
+    for entity, records in by_entity.items():
+        validator = EntityValidator(entity, context)
+        frame = _frame(entity, records)
+        issues = pd.concat([validator.check_chunk(frame), validator.finish()], ignore_index=True)
+        issues["entity"] = issues["rule_id"].str.split(".").str[0]
+        keep = [
+            (e, k, r, f or "") not in waived
+            for e, k, r, f in zip(
+                issues["entity"],
+                issues[SOURCE_KEY],
+                issues["rule_id"],
+                issues["field"],
+                strict=True,
+            )
+        ]
+        issues = issues.loc[keep]
+        found.append(issues)
+        for target, key in issues.loc[
+            issues["severity"] == Severity.ERROR.value, ["entity", SOURCE_KEY]
+        ].itertuples(index=False):
+            blocked[str(target)].add(str(key))
+    _hold(by_entity, blocked, connection, source)
+    system = connection.execute(
+        sa.select(_table(SourceSystem)).where(_table(SourceSystem).c.code == source)
+    ).one()
+    stager = Stager(
+        connection,
+        batch_id=0,
+        source_system=source,
+        ministry_id=system.ministry_id,
+        recency=datetime.now(UTC),
+    )
+    now = datetime.now(UTC)
+    for entity in sorted(by_entity, key=ENTITY_ORDER.index):
+        passing = [r for r in by_entity[entity] if r[SOURCE_KEY] not in blocked[entity]]
+        if not passing:
+            continue
+        for batch_id, group in _by_batch(passing, record_rows, entity).items():
+            stager.batch_id = batch_id
+            stager.stage(entity, _frame(entity, group))
+            connection.execute(
+                sa.update(_table(BatchEntity))
+                .where(
+                    _table(BatchEntity).c.batch_id == batch_id,
+                    _table(BatchEntity).c.entity == entity,
+                )
+                .values(
+                    rows_staged=_table(BatchEntity).c.rows_staged + len(group),
+                    rows_quarantined=_table(BatchEntity).c.rows_quarantined - len(group),
+                )
+            )
+        keys = [r[SOURCE_KEY] for r in passing]
+        connection.execute(
+            sa.update(qtable)
+            .where(
+                qtable.c.source_system == source,
+                qtable.c.entity == entity,
+                qtable.c.source_key.in_(keys),
+            )
+            .values(status=IssueStatus.FIXED, updated_by=actor, updated_at=now)
+        )
+        connection.execute(
+            sa.update(itable)
+            .where(
+                itable.c.source_system == source,
+                itable.c.entity == entity,
+                itable.c.source_key.in_(keys),
+                itable.c.status == IssueStatus.OPEN,
+            )
+            .values(
+                status=IssueStatus.FIXED,
+                updated_by=actor,
+                updated_at=now,
+                note="corrected by a steward; passed revalidation",
+            )
+        )
+        connection.execute(
+            sa.insert(_table(AuditEvent)),
+            [
+                {
+                    "at": now,
+                    "actor": actor,
+                    "action": "record.released",
+                    "target_type": entity,
+                    "target_id": f"{source}|{key}",
+                    "detail": {"corrected": bool(record_rows[(entity, key)].corrected)},
+                }
+                for key in keys
+            ],
+        )
+        result.released[entity] = result.released.get(entity, 0) + len(keys)
+    result.still_quarantined += sum(len(keys) for keys in blocked.values())
+    result.new_issues += _record_new_issues(connection, source, found, record_rows, now)
+
+
+def _hold(
+    by_entity: dict[str, list[dict[str, Any]]],
+    blocked: dict[str, set[str]],
+    connection: sa.Connection,
+    source: str,
+) -> None:
+    """Keep dependants back with what they depend on."""
+    lines = by_entity.get("journal_line", [])
+    stuck_entries = set(blocked.get("journal_entry", set()))
+    stuck_entries |= {
+        str(r["entry_no"])
+        for r in lines
+        if r[SOURCE_KEY] in blocked["journal_line"] and r.get("entry_no")
+    }
+    for record in lines:
+        if record.get("entry_no") in stuck_entries:
+            blocked["journal_line"].add(record[SOURCE_KEY])
+    blocked["journal_entry"] |= {
+        r[SOURCE_KEY] for r in by_entity.get("journal_entry", []) if r[SOURCE_KEY] in stuck_entries
+    }
+    staged_entries = {
+        row[0]
+        for row in connection.execute(
+            sa.text("SELECT source_key FROM journal_entry WHERE source_system = :s"), {"s": source}
+        )
+    }
+    released_entries = {r[SOURCE_KEY] for r in by_entity.get("journal_entry", [])} - stuck_entries
+    for record in lines:
+        if record.get("entry_no") not in staged_entries | released_entries:
+            blocked["journal_line"].add(record[SOURCE_KEY])
+    staged_people = {
+        row[0]
+        for row in connection.execute(
+            sa.text("SELECT source_key FROM employment WHERE source_system = :s"), {"s": source}
+        )
+    }
+    released_people = {r[SOURCE_KEY] for r in by_entity.get("employee", [])} - blocked["employee"]
+    for record in by_entity.get("payroll_line", []):
+        if record.get("employee_no") not in staged_people | released_people:
+            blocked["payroll_line"].add(record[SOURCE_KEY])
+
+
+def _by_batch(
+    records: list[dict[str, Any]], rows: dict[tuple[str, str], Any], entity: str
+) -> dict[int, list[dict[str, Any]]]:
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        groups[int(rows[(entity, record[SOURCE_KEY])].batch_id)].append(record)
+    return groups
+
+
+def _record_new_issues(
+    connection: sa.Connection,
+    source: str,
+    found: list[pd.DataFrame],
+    rows: dict[tuple[str, str], Any],
+    now: datetime,
+) -> int:
+    """Failures a correction introduced are issues too (the old ones stay as they are)."""
+    itable = _table(ValidationIssue)
+    existing = {
+        (r.entity, r.source_key, r.rule_id, r.field)
+        for r in connection.execute(sa.select(itable).where(itable.c.source_system == source))
+    }
+    inserts = []
+    for frame in found:
+        for entity, key, rule_id, field_name, severity, value, message in frame[
+            ["entity", SOURCE_KEY, "rule_id", "field", "severity", "value", "message"]
+        ].itertuples(index=False):
+            identity = (entity, key, rule_id, field_name or "")
+            record = rows.get((entity, key))
+            if identity in existing or record is None:
+                continue
+            existing.add(identity)
+            inserts.append(
+                {
+                    "batch_id": record.batch_id,
+                    "source_system": source,
+                    "entity": entity,
+                    "source_key": key,
+                    "rule_id": rule_id,
+                    "severity": Severity(severity),
+                    "field": field_name or "",
+                    "value": value,
+                    "message": message,
+                    "status": IssueStatus.OPEN,
+                    "created_at": now,
+                }
+            )
+    if inserts:
+        connection.execute(sa.insert(itable), inserts)
+    return len(inserts)
