@@ -195,7 +195,7 @@ class BatchTransform:
                     seen.update(frame[SOURCE_KEY])
                 work.rows += len(frame)
                 work.issues.append(mapping_issues)
-                work.issues.append(validator.check_chunk(frame))
+                work.issues.append(_unexplained(validator.check_chunk(frame), mapping_issues))
                 self._remember(mapping, frame)
                 path = (
                     self.work_dir
@@ -661,6 +661,18 @@ class BatchTransform:
 def _table(model: type[Any]) -> sa.Table:
     table: sa.Table = model.__table__
     return table
+
+
+def _unexplained(issues: pd.DataFrame, mapping_issues: pd.DataFrame) -> pd.DataFrame:
+    """Drop 'required field missing' where the mapping already said why the value is missing
+    (an amount that is not a number is one issue for the steward, not two)."""
+    if issues.empty or mapping_issues.empty:
+        return issues
+    explained = set(zip(mapping_issues[SOURCE_KEY], mapping_issues["field"], strict=True))
+    missing = issues["rule_id"].str.endswith(".present")
+    pairs = zip(issues[SOURCE_KEY], issues["field"], strict=True)
+    duplicate = pd.Series([pair in explained for pair in pairs], index=issues.index)
+    return issues.loc[~(missing & duplicate)]
 
 
 def _none(value: Any) -> Any:

@@ -1,0 +1,141 @@
+"""The small demo through the whole pipeline: the quarantine equals the injected faults."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from consolidation.pipeline import RunResult
+from consolidation.pipeline.match import person_quality
+from tests.pipeline_support import FAULT_RULES, DemoRun, demo_pipeline
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoRun, RunResult]:
+    run = demo_pipeline(tmp_path_factory.mktemp("truth"))
+    return run, run.pipeline.run(list(run.pipeline.config.sources))
+
+
+def _flagged(run: DemoRun) -> dict[tuple[str, str, str], set[str]]:
+    with run.pipeline.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT source_system, entity, source_key, rule_id FROM validation_issue")
+        ).all()
+    flagged: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for source, entity, key, rule in rows:
+        flagged[(source, entity, key)].add(rule)
+    return flagged
+
+
+def test_the_quarantine_equals_the_injected_faults(demo: tuple[DemoRun, RunResult]) -> None:
+    run, _ = demo
+    injected: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for fault in run.truth["faults"]:
+        injected[(fault["source"], fault["entity"], fault["source_key"])].add(fault["fault"])
+    flagged = _flagged(run)
+    missed = {k: v for k, v in injected.items() if k not in flagged}
+    extra = {k: v for k, v in flagged.items() if k not in injected}
+    assert not missed, f"faults no rule flagged: {sorted(missed.items())[:10]}"
+    assert not extra, f"records flagged without an injected fault: {sorted(extra.items())[:10]}"
+    for key, faults in injected.items():
+        for fault in faults:
+            assert flagged[key] & FAULT_RULES[fault], (key, fault, flagged[key])
+
+
+def test_every_fault_kind_is_exercised(demo: tuple[DemoRun, RunResult]) -> None:
+    run, _ = demo
+    kinds = {fault["fault"] for fault in run.truth["faults"]}
+    assert kinds >= set(FAULT_RULES) - {"future_date"} | {"future_date"} & kinds
+    assert len(kinds) >= 10
+
+
+def test_row_accounting_adds_up_for_every_entity(demo: tuple[DemoRun, RunResult]) -> None:
+    run, result = demo
+    for transform in result.transforms:
+        expected = run.manifest.rows[transform.source]
+        for outcome in transform.counted():
+            assert outcome.extracted == expected[outcome.raw_entity], outcome
+            assert outcome.staged + outcome.quarantined + outcome.rejected == outcome.extracted
+    with run.pipeline.engine.connect() as connection:
+        mismatched = connection.execute(
+            sa.text(
+                "SELECT id FROM batch WHERE rows_extracted <> rows_staged + rows_quarantined "
+                "+ rows_rejected"
+            )
+        ).all()
+        assert mismatched == []
+
+
+def test_matching_meets_the_quality_goal(demo: tuple[DemoRun, RunResult]) -> None:
+    run, result = demo
+    quality = person_quality(run.pipeline, run.truth)
+    assert quality.precision >= 0.99
+    assert quality.recall >= 0.95
+    assert quality.tp >= len(run.truth["duplicates"]["cross_ministry"]) - 3
+    assert result.vendors.merged_records >= 2 * len(run.truth["duplicates"]["vendors"]) - 2
+
+
+def test_control_totals_per_account_and_period_match_the_source(
+    demo: tuple[DemoRun, RunResult],
+) -> None:
+    run, result = demo
+    mof = next(t for t in result.transforms if t.source == "mof_gl")
+    with run.pipeline.engine.connect() as connection:
+        debit, credit, rows = connection.execute(
+            sa.text(
+                "SELECT SUM(debit_amount), SUM(credit_amount), SUM(row_count) FROM control_total "
+                "WHERE batch_id = :b AND entity = 'journal_line'"
+            ),
+            {"b": mof.batch_id},
+        ).one()
+        periods = connection.execute(
+            sa.text(
+                "SELECT COUNT(DISTINCT period) FROM control_total WHERE batch_id = :b "
+                "AND entity = 'journal_line'"
+            ),
+            {"b": mof.batch_id},
+        ).scalar_one()
+    control = run.manifest.control["mof_gl"]["journal_line"]
+    assert rows == run.manifest.rows["mof_gl"]["journal_line"]
+    assert periods == 12
+    assert (
+        abs(sum_or_zero(debit) - control["debit"]) < 1
+        and abs(sum_or_zero(credit) - control["credit"]) < 1
+    )
+
+
+def sum_or_zero(value: object) -> float:
+    return float(str(value)) if value is not None else 0.0
+
+
+def test_a_rerun_of_unchanged_sources_changes_nothing(demo: tuple[DemoRun, RunResult]) -> None:
+    run, _ = demo
+
+    def counts() -> dict[str, int]:
+        with run.pipeline.engine.connect() as connection:
+            return {
+                table: connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+                for table in (
+                    "employment",
+                    "person",
+                    "partner",
+                    "journal_entry",
+                    "journal_line",
+                    "payroll_line",
+                    "validation_issue",
+                    "quarantine_record",
+                )
+            }
+
+    before = counts()
+    again = run.pipeline.run(list(run.pipeline.config.sources))
+    assert counts() == before
+    for transform in again.transforms:
+        for outcome in transform.outcomes:
+            assert outcome.counts.inserted == 0 and outcome.counts.updated == 0, outcome
+    assert person_quality(run.pipeline, run.truth).precision >= 0.99
