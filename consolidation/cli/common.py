@@ -31,9 +31,9 @@ app.add_typer(demo_app, name="demo")
 
 
 def _console(*, stderr: bool = False) -> Console:
-    """A Rich console; off a terminal (logs, CI) it is 120 columns wide rather than 80."""
+    """A Rich console; off a terminal (logs, CI) it is 140 columns wide rather than 80."""
     probe = Console(stderr=stderr)
-    return probe if probe.is_terminal else Console(stderr=stderr, width=120)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=140)
 
 
 console = _console()

@@ -186,24 +186,25 @@ def _print_extract_summary(
 ) -> None:
     """One row per source and entity: rows and the source's control totals, exact."""
     table = Table(title="Extracted into the raw area — one batch per source", box=box.SIMPLE_HEAD)
-    for column in ("batch", "source", "entity", "rows", "debit BHD", "credit BHD", "salaries BHD"):
-        table.add_column(column, justify="left" if column in ("source", "entity") else "right")
-    table.add_column("note")
+    for column in (
+        "batch",
+        "source",
+        "entity",
+        "rows",
+        "debit BHD",
+        "credit BHD",
+        "salaries BHD",
+        "bad",
+        "time",
+    ):
+        justify = "left" if column in ("source", "entity") else "right"
+        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    if expected is not None:
+        table.add_column("check", no_wrap=True)
     for r in results:
         for position, e in enumerate(r.entities):
             first = position == 0
-            notes = []
-            if e.totals.unparseable():
-                notes.append(f"{e.totals.unparseable()} amounts not numeric")
-            if first:
-                notes.append(f"{r.seconds:.1f}s")
-                if expected is not None:
-                    notes.append(
-                        "totals match source"
-                        if expected.get(r.source)
-                        else "[red]TOTALS DIFFER FROM SOURCE[/]"
-                    )
-            table.add_row(
+            row = [
                 str(r.batch_id) if first else "",
                 r.source if first else "",
                 e.entity,
@@ -211,9 +212,13 @@ def _print_extract_summary(
                 _amount(e.totals.amount("debit")),
                 _amount(e.totals.amount("credit")),
                 _amount(e.totals.amount("salary")),
-                ", ".join(notes),
-                end_section=position == len(r.entities) - 1,
-            )
+                str(e.totals.unparseable() or ""),
+                f"{r.seconds:.1f}s" if first else "",
+            ]
+            if expected is not None:
+                verdict = "totals match" if expected.get(r.source) else "[red]DIFFER[/]"
+                row.append(verdict if first else "")
+            table.add_row(*row, end_section=position == len(r.entities) - 1)
     console.print(table)
     total_rows = sum(r.rows for r in results)
     total_seconds = sum(r.seconds for r in results)

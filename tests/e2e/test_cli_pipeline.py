@@ -1,0 +1,111 @@
+"""Central IT runs the pipeline and stewards work the quarantine, through the real command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from consolidation.demo import generate
+from tests.e2e.conftest import Run
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    manifest = generate(tmp_path_factory.mktemp("demo"), employees=120, journal_lines=400)
+    return manifest.sources_file
+
+
+def test_run_issues_export_fix_and_revalidate(cli: Run, sources: Path, tmp_path: Path) -> None:
+    env = {"CONSOLIDATION_VALIDATION__REFERENCE_DATE": "2026-06-30"}
+    assert cli("db", "upgrade").returncode == 0
+    ran = cli("run", "--all", "--json", sources=sources, **env)
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    for batch in result["batches"]:
+        for entity in batch["entities"]:
+            assert entity["balanced"], entity
+    assert result["persons"]["records"] > 0
+
+    listed = cli("issues", "list", "--rule", "employee.iban.*", "--json", sources=sources)
+    issues = json.loads(listed.stdout)
+    assert issues and all(i["rule_id"] == "employee.iban.valid" for i in issues)
+    assert {i["status"] for i in issues} == {"open"}
+    moh = json.loads(cli("issues", "list", "--ministry", "MOH", "--json", sources=sources).stdout)
+    assert moh and {i["ministry"] for i in moh} == {"MOH"}
+
+    out = tmp_path / "quarantine.xlsx"
+    exported = cli("issues", "export", "--format", "xlsx", "--out", str(out), sources=sources)
+    assert exported.returncode == 0, exported.stderr
+    workbook = openpyxl.load_workbook(out, read_only=True)
+    assert "Summary" in workbook.sheetnames
+    assert "employee.iban.valid" in workbook.sheetnames
+    rows = list(workbook["employee.iban.valid"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("issue id", "ministry", "source")
+    assert len(rows) - 1 == len(issues)
+
+    issue = issues[0]
+    fixed = cli(
+        "quarantine",
+        "fix",
+        issue["source"],
+        "employee",
+        issue["source_key"],
+        "--set",
+        "iban=BH67BMAG00001299123456",
+        sources=sources,
+    )
+    assert fixed.returncode == 0, fixed.stderr
+    revalidated = cli("revalidate", sources=sources, **env)
+    assert revalidated.returncode == 0, revalidated.stderr
+    assert "released 1 employee" in revalidated.stdout
+    after = json.loads(
+        cli(
+            "issues",
+            "list",
+            "--rule",
+            "employee.iban.valid",
+            "--status",
+            "fixed",
+            "--json",
+            sources=sources,
+        ).stdout
+    )
+    assert [i["source_key"] for i in after] == [issue["source_key"]]
+
+
+def test_steward_mistakes_are_one_line(cli: Run, sources: Path) -> None:
+    cli("db", "upgrade")
+    for args, expected in [
+        (("issues", "list", "--status", "closed"), "unknown status 'closed'"),
+        (("issues", "waive", "999999"), "no issue 999999"),
+        (
+            ("quarantine", "fix", "moh_hr", "employee", "nope", "--set", "iban=x"),
+            "no quarantined employee record 'nope'",
+        ),
+        (("issues", "export", "--format", "csv"), "--format 'csv' is not supported"),
+    ]:
+        result = cli(*args, sources=sources)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert expected in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_demo_prints_the_whole_consolidation(cli: Run, tmp_path: Path) -> None:
+    result = cli(
+        "demo", "--employees", "120", "--journal-lines", "400", "--dir", str(tmp_path / "demo")
+    )
+    assert result.returncode == 0, result.stderr
+    for text in (
+        "Row accounting",
+        "totals match",
+        "precision",
+        "recall",
+        "Open issues in the quarantine, by rule and ministry",
+        "journal_entry.lines.balanced",
+    ):
+        assert text in result.stdout, text
