@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import stat
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from consolidation.errors import StoreError
@@ -89,6 +92,56 @@ def verify_chunk(raw_dir: Path, relative_path: str, sha256: str) -> str | None:
     if actual != sha256:
         return f"{relative_path}: checksum {actual[:12]}… differs from recorded {sha256[:12]}…"
     return None
+
+
+def read_chunk(raw_dir: Path, relative_path: str) -> pd.DataFrame:
+    """A raw chunk back as text (object dtype, ``None`` for missing), exactly as extracted."""
+    table = pq.read_table(raw_dir / relative_path)
+    return pd.DataFrame(
+        {
+            name: pd.Series(table.column(name).to_pylist(), dtype=object)
+            for name in table.column_names
+        }
+    )
+
+
+def write_frame(path: Path, frame: pd.DataFrame) -> None:
+    """A working file of a batch (mapped records): money as exact text, dates as timestamps."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column.dtype) or isinstance(
+            column.dtype, pd.Int64Dtype
+        ):
+            columns[str(name)] = pa.array(column)
+        else:
+            columns[str(name)] = pa.array(
+                [None if value is None else str(value) for value in column.tolist()],
+                type=pa.string(),
+            )
+    pq.write_table(pa.table(columns), path, compression="zstd")
+
+
+def read_frame(path: Path, money: list[str], columns: list[str] | None = None) -> pd.DataFrame:
+    """A working file back: the named money columns as ``Decimal``, text as ``str``/``None``."""
+    table = pq.read_table(path, columns=columns)
+    frame = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_timestamp(column.type):
+            frame[name] = column.to_pandas().astype("datetime64[ns]")
+        elif pa.types.is_integer(column.type):
+            frame[name] = pd.Series(column.to_pylist(), dtype="Int64")
+        elif name in money:
+            decimals = {text: Decimal(text) for text in pc.unique(column).to_pylist() if text}
+            frame[name] = pd.Series(
+                [None if text is None else decimals[text] for text in column.to_pylist()],
+                dtype=object,
+            )
+        else:
+            frame[name] = pd.Series(column.to_pylist(), dtype=object)
+    return pd.DataFrame(frame)
 
 
 def find_record(raw_dir: Path, relative_paths: list[str], source_key: str) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ database, so memory stays flat however large the source. An unchanged source cha
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -283,6 +284,7 @@ class Stager:
         self.params = {"ministry_id": ministry_id, "recency": recency}
         self._temps: dict[str, sa.Table] = {}
         self._postgres = connection.dialect.name == "postgresql"
+        self._fresh: dict[str, bool] = {}
 
     def _temp(self, entity: str) -> sa.Table:
         table = self._temps.get(entity)
@@ -305,8 +307,14 @@ class Stager:
 
     def _fill(self, temp: sa.Table, frame: pd.DataFrame) -> None:
         self.connection.execute(temp.delete())
+        if frame.empty:
+            return
         names = [c.name for c in temp.columns]
         fields = names[4:]
+        if self._postgres:
+            self._copy(temp, names, frame)
+            self.connection.execute(sa.text(f"ANALYZE {temp.name}"))
+            return
         columns = [
             [self.batch_id] * len(frame),
             [self.source_system] * len(frame),
@@ -314,19 +322,31 @@ class Stager:
             frame[ROW_HASH].tolist(),
             *(_python_values(frame[name]) for name in fields),
         ]
-        rows = list(zip(*columns, strict=True))
-        if not rows:
-            return
-        if self._postgres:
-            driver = self.connection.connection.driver_connection
-            statement = f"COPY {temp.name} ({', '.join(names)}) FROM STDIN"
-            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            self.connection.execute(
-                temp.insert(), [dict(zip(names, row, strict=True)) for row in rows]
-            )
+        self.connection.execute(
+            temp.insert(),
+            [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)],
+        )
+
+    def _copy(self, temp: sa.Table, names: list[str], frame: pd.DataFrame) -> None:
+        """COPY the chunk as CSV: one C-speed pass instead of a Python call per row."""
+        out = pd.DataFrame(
+            {
+                "batch_id": self.batch_id,
+                "source_system": self.source_system,
+                "source_key": frame[SOURCE_KEY].to_numpy(dtype=object),
+                "row_hash": frame[ROW_HASH].to_numpy(dtype=object),
+                **{name: _csv_values(frame[name]) for name in names[4:]},
+            },
+            index=frame.index,
+        )
+        buffer = io.StringIO()
+        out.to_csv(buffer, header=False, index=False, na_rep="\\N", date_format="%Y-%m-%d")
+        driver = self.connection.connection.driver_connection
+        statement = (
+            f"COPY {temp.name} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        )
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            copy.write(buffer.getvalue())
 
     def stage(self, entity: str, frame: pd.DataFrame) -> StageCounts:
         """Insert new rows and update changed ones; unchanged rows are left alone."""
@@ -339,8 +359,34 @@ class Stager:
             counts = self._stage_spec(spec, temp, len(frame))
         return counts
 
+    def _is_fresh(self, table: str) -> bool:
+        """Whether the source has no row in ``table`` yet (its first load: insert only)."""
+        if table not in self._fresh:
+            found = self.connection.execute(
+                sa.text(f"SELECT 1 FROM {table} WHERE source_system = :s LIMIT 1"),
+                {"s": self.source_system},
+            ).first()
+            self._fresh[table] = found is None
+        return self._fresh[table]
+
     def _stage_spec(self, spec: StageSpec, temp: sa.Table, rows: int) -> StageCounts:
         joins = " ".join(spec.joins)
+        lineage = {"batch_id": "t.batch_id", "row_hash": "t.row_hash"}
+        columns = {
+            **spec.columns,
+            **lineage,
+            "source_system": "t.source_system",
+            "source_key": "t.source_key",
+        }
+        insert = (
+            f"INSERT INTO {spec.table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(columns.values())} FROM {temp.name} t {joins}"
+        )
+        if self._is_fresh(spec.table):
+            counts = StageCounts(
+                inserted=self.connection.execute(sa.text(insert), self.params).rowcount
+            )
+            return self._checked(counts, spec, rows)
         match = "u.source_system = t.source_system AND u.source_key = t.source_key"
         changed = self.connection.execute(
             sa.text(
@@ -354,7 +400,6 @@ class Stager:
                 "AND u.row_hash = t.row_hash"
             )
         ).scalar_one()
-        lineage = {"batch_id": "t.batch_id", "row_hash": "t.row_hash"}
         if changed:
             sets = ", ".join(f"{col} = {expr}" for col, expr in {**spec.columns, **lineage}.items())
             self.connection.execute(
@@ -366,18 +411,8 @@ class Stager:
                 ),
                 self.params,
             )
-        columns = {
-            **spec.columns,
-            **lineage,
-            "source_system": "t.source_system",
-            "source_key": "t.source_key",
-        }
         inserted = self.connection.execute(
-            sa.text(
-                f"INSERT INTO {spec.table} ({', '.join(columns)}) "
-                f"SELECT {', '.join(columns.values())} FROM {temp.name} t {joins} "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} u WHERE {match})"
-            ),
+            sa.text(f"{insert} WHERE NOT EXISTS (SELECT 1 FROM {spec.table} u WHERE {match})"),
             self.params,
         ).rowcount
         counts = StageCounts(
@@ -386,12 +421,24 @@ class Stager:
             unchanged=unchanged,
             changed_keys=[(spec.table, key, new) for key, _old, new in changed],
         )
+        return self._checked(counts, spec, rows)
+
+    def _checked(self, counts: StageCounts, spec: StageSpec, rows: int) -> StageCounts:
         if counts.staged != rows:
             raise StageFailed(
                 f"{spec.table}: staged {counts.staged} of {rows} {spec.entity} rows; a reference "
                 "did not resolve although validation passed it"
             )
         return counts
+
+
+def _csv_values(series: pd.Series) -> Any:
+    """A column for CSV COPY: dates as ISO dates, nullable ints as ints, the rest as they are."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series.dt.strftime("%Y-%m-%d")
+    if isinstance(series.dtype, pd.Int64Dtype):
+        return series.astype(object)
+    return series.to_numpy(dtype=object)
 
 
 def _python_values(series: pd.Series) -> list[Any]:

@@ -370,8 +370,7 @@ class BatchTransform:
     ) -> Iterator[pd.DataFrame]:
         money = ENTITIES[work.mapping.target].of_type(FieldType.MONEY)
         for path in work.paths:
-            frame = rawstore.read_frame(path, money)
-            yield frame if columns is None else frame[columns]
+            yield rawstore.read_frame(path, money, columns)
 
     # --- pass 2: stage, quarantine ----------------------------------------------------------------
 

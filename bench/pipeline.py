@@ -1,0 +1,156 @@
+"""Benchmark: the finance ministry's ledger from PostgreSQL into a PostgreSQL unified store,
+through extract → map → validate → stage.
+
+    python -m bench.pipeline [--lines 1000000 5000000]
+
+Each size runs in a child process (its peak RSS is its own) against a fresh store database.
+The source (``bench_mof_<lines>``) is generated once and reused. Prints a Markdown table for
+docs/benchmarks.md and writes bench/out/pipeline.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.extract import OUT, PG_ADMIN
+
+STORE_DB = "bench_store"
+
+
+def _source(lines: int) -> Path:
+    """The whole mof_gl source (its entries are needed by its lines) on PostgreSQL."""
+    from consolidation.demo import DemoTargets, generate
+
+    name = f"bench_mof_full_{lines}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    folder = OUT / name
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    if not exists or not (folder / "sources.yaml").exists():
+        url = sa.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        started = time.perf_counter()
+        generate(folder, journal_lines=lines, only=["mof_gl"], targets=DemoTargets(finance_url=url))
+        print(f"generated {lines:,} lines in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    return folder / "sources.yaml"
+
+
+def _fresh_store() -> str:
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {STORE_DB} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {STORE_DB}"))
+    admin.dispose()
+    return sa.make_url(PG_ADMIN).set(database=STORE_DB).render_as_string(hide_password=False)
+
+
+def child(config: Path, store_url: str, raw_dir: Path) -> None:
+    from consolidation import store
+    from consolidation.pipeline import Pipeline
+    from consolidation.settings import (
+        Settings,
+        SourcesSettings,
+        StoreSettings,
+        ValidationSettings,
+    )
+
+    settings = Settings(
+        store=StoreSettings(url=store_url, raw_dir=raw_dir),
+        sources=SourcesSettings(config=config, chunk_size=100_000),
+        validation=ValidationSettings(reference_date=date(2026, 6, 30)),
+    )
+    pipeline = Pipeline(settings)
+    store.upgrade(pipeline.engine)
+    pipeline.register_sources()
+    reference = pipeline.load_reference()
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
+    extract = pipeline.extract("mof_gl")
+    phases["extract"] = time.perf_counter() - started
+    result = pipeline.transform(extract.batch_id, "mof_gl", reference=reference)
+    total = time.perf_counter() - started
+    phases["map+validate+stage"] = total - phases["extract"]
+    lines = next(o for o in result.outcomes if o.target == "journal_line")
+    print(
+        json.dumps(
+            {
+                "lines": lines.extracted,
+                "rows": extract.rows,
+                "seconds": total,
+                "phases": phases,
+                "staged": lines.staged,
+                "quarantined": lines.quarantined,
+                "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            }
+        )
+    )
+
+
+def measure(lines: int) -> dict[str, object]:
+    config = _source(lines)
+    store_url = _fresh_store()
+    raw_dir = OUT / f"pipeline_raw_{lines}_{int(time.time())}"
+    process = subprocess.run(
+        [sys.executable, "-m", "bench.pipeline", "--child", str(config), store_url, str(raw_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    subprocess.run(["rm", "-rf", str(raw_dir)], check=True)
+    if process.returncode != 0:
+        raise SystemExit(process.stderr[-3000:])
+    result = json.loads(process.stdout.strip().splitlines()[-1])
+    return {
+        "journal_lines": result["lines"],
+        "source_rows": result["rows"],
+        "seconds": round(result["seconds"], 1),
+        "extract_s": round(result["phases"]["extract"], 1),
+        "map_validate_stage_s": round(result["phases"]["map+validate+stage"], 1),
+        "lines_per_second": round(result["lines"] / result["seconds"]),
+        "staged": result["staged"],
+        "quarantined": result["quarantined"],
+        "peak_rss_mib": round(result["peak_kib"] / 1024),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    parser.add_argument("--child", nargs=3, metavar=("CONFIG", "STORE_URL", "RAW_DIR"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if args.child:
+        child(Path(args.child[0]), args.child[1], Path(args.child[2]))
+        return
+    OUT.mkdir(exist_ok=True)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    results = [measure(lines) for lines in args.lines]
+    columns = list(results[0])
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---:|" * len(columns))
+    for r in results:
+        print(
+            "| "
+            + " | ".join(f"{r[c]:,}" if isinstance(r[c], int) else str(r[c]) for c in columns)
+            + " |"
+        )
+    (OUT / "pipeline.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
