@@ -1,0 +1,292 @@
+"""Domain rules of the finance entities: accounts, vendors, journal entries and lines, opening
+balances — and the balance of each journal entry, checked across chunks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import InvalidChecksum, InvalidLength
+from stdnum.exceptions import ValidationError as NumberError
+
+from consolidation.money import ZERO, from_fils
+from validation.context import ValidationContext
+from validation.rules import (
+    Rule,
+    Severity,
+    a,
+    among,
+    amounts,
+    decimals_rules,
+    entity_rule,
+    fils,
+    issue_rows,
+    mojibake_rules,
+    noun,
+    passing,
+    present,
+    rule,
+    text,
+)
+
+
+def listed(frame: pd.DataFrame, field: str, codes: set[str] | None) -> pd.Series:
+    """Where ``field`` is missing or one of ``codes``; everything passes if ``codes`` is None
+    (the source has no such list). An empty set is a list with nothing on it."""
+    if codes is None:
+        return passing(frame, np.ones(len(frame), dtype=bool))
+    return passing(frame, ~present(frame, field) | among(frame[field], codes))
+
+
+# --- accounts and vendors ----------------------------------------------------------------------
+
+mojibake_rules("account", ["name_ar", "name_en"], Severity.ERROR)
+
+
+def vendor_iban_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid IBAN of any country; None if it is one."""
+    try:
+        stdnum_iban.validate(value)
+    except InvalidChecksum:
+        return "fails the ISO 13616 mod-97 check (a digit is wrong or two are swapped)"
+    except InvalidLength:
+        return "has the wrong length for its country"
+    except NumberError:
+        return (
+            "is not an IBAN: a country code, 2 check digits and the account in that country's "
+            "format"
+        )
+    return None
+
+
+def _vendor_iban_messages(rows: pd.DataFrame, context: ValidationContext) -> list[str]:
+    return [f"IBAN '{v}' {vendor_iban_problem(v)}" for v in rows["iban"].tolist()]
+
+
+@rule("vendor.iban.valid", severity=Severity.ERROR, field="iban", message=_vendor_iban_messages)
+def vendor_iban_valid(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
+    """A vendor's IBAN, when given, is a valid IBAN of its country (foreign suppliers are paid
+    abroad) and passes the ISO 13616 mod-97 check."""
+    codes, uniques = pd.factorize(text(frame, "iban"))
+    bad = np.array([vendor_iban_problem(str(u)) is not None for u in uniques] + [False])
+    return passing(frame, ~bad.astype(bool)[codes])
+
+
+mojibake_rules("vendor", ["name_ar", "name_en"], Severity.ERROR)
+
+
+# --- journal entries ---------------------------------------------------------------------------
+
+
+@rule(
+    "journal_entry.period.open",
+    severity=Severity.ERROR,
+    field="period",
+    message="period '{value}' is not an open posting period",
+)
+def entry_period_open(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
+    """A journal entry posts to a period that exists and is open."""
+    return listed(frame, "period", context.open_periods)
+
+
+mojibake_rules("journal_entry", ["description"], Severity.WARNING)
+
+
+# --- journal lines -----------------------------------------------------------------------------
+
+
+@rule(
+    "journal_line.account_code.in_crosswalk",
+    severity=Severity.ERROR,
+    field="account_code",
+    message="account '{value}' is not in this ministry's chart crosswalk",
+)
+def line_account_mapped(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
+    """A journal line's account is one the chart crosswalk maps to the central chart."""
+    return listed(frame, "account_code", context.crosswalk)
+
+
+@rule(
+    "journal_line.entry_no.exists",
+    severity=Severity.ERROR,
+    field="entry_no",
+    message="journal entry '{value}' has no header in this source",
+)
+def line_entry_exists(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
+    """A journal line belongs to an entry whose header the source holds (when it has headers)."""
+    return listed(frame, "entry_no", context.entries)
+
+
+@rule(
+    "journal_line.period.open",
+    severity=Severity.ERROR,
+    field="period",
+    message="period '{value}' is not an open posting period",
+)
+def line_period_open(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
+    """A journal line, when it carries its entry's period, posts to a period that exists and
+    is open."""
+    return listed(frame, "period", context.open_periods)
+
+
+def _sides(entity: str, thing: str) -> None:
+    """Not-negative and one-sided rules of an entity with debit and credit."""
+    for side in ("debit", "credit"):
+
+        def not_negative(
+            frame: pd.DataFrame, context: ValidationContext, side: str = side
+        ) -> pd.Series:
+            return passing(frame, amounts(frame, side, missing=ZERO) >= 0)
+
+        not_negative.__doc__ = (
+            f"{a(noun(entity)).capitalize()}'s {side} is not negative: a negative amount is "
+            "written as the opposite side."
+        )
+        rule(
+            f"{entity}.{side}.not_negative",
+            severity=Severity.ERROR,
+            field=side,
+            message=f"{side} {{value}} is negative",
+        )(not_negative)
+
+    def one_sided(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
+        debit = amounts(frame, "debit", missing=ZERO)
+        credit = amounts(frame, "credit", missing=ZERO)
+        return passing(frame, (debit == 0) | (credit == 0))
+
+    one_sided.__doc__ = (
+        f"{a(noun(entity)).capitalize()} is a debit or a credit, not both: one of the two is zero."
+    )
+    rule(
+        f"{entity}.debit.one_sided",
+        severity=Severity.ERROR,
+        field="debit",
+        message=f"the {thing} has both a debit ({{value}}) and a credit ({{credit}}); "
+        "it must be one or the other",
+    )(one_sided)
+
+
+_sides("journal_line", "line")
+decimals_rules("journal_line")
+mojibake_rules("journal_line", ["description"], Severity.WARNING)
+
+
+class EntryBalance:
+    """Sums each entry's debits and credits over every chunk, exactly, and flags the entries
+    whose sums differ. Whole-fils amounts are summed as integer fils; the rare finer amount
+    (already an issue of its own) is summed as a Decimal so the comparison stays exact. An entry
+    with a line whose amount is missing is not judged: that line's issue is the one to fix."""
+
+    def __init__(self, rule: Rule, context: ValidationContext) -> None:
+        self.rule = rule
+        self._fils: list[pd.DataFrame] = []
+        self._finer: list[pd.DataFrame] = []
+        self._incomplete: set[str] = set()
+
+    def add(self, frame: pd.DataFrame) -> None:
+        has_entry = present(frame, "entry_no")
+        lacking = has_entry & ~(present(frame, "debit") & present(frame, "credit"))
+        if lacking.any():
+            self._incomplete.update(text(frame, "entry_no")[lacking].unique().tolist())
+        debit, credit = fils(frame, "debit"), fils(frame, "credit")
+        whole = np.asarray(
+            (debit.notna() | ~present(frame, "debit"))
+            & (credit.notna() | ~present(frame, "credit")),
+            dtype=bool,
+        )
+        rows = has_entry & whole
+        entries = text(frame, "entry_no")
+        self._fils.append(
+            pd.DataFrame(
+                {
+                    "debit": debit[rows].fillna(0).to_numpy(dtype=np.int64),
+                    "credit": credit[rows].fillna(0).to_numpy(dtype=np.int64),
+                },
+                index=pd.Index(entries[rows].array, name="entry"),
+            )
+            .groupby(level=0, sort=False)
+            .sum()
+        )
+        finer = has_entry & ~whole
+        if finer.any():
+            self._finer.append(
+                pd.DataFrame(
+                    {
+                        "entry": entries[finer].to_numpy(dtype=object),
+                        "debit": amounts(frame, "debit", missing=ZERO)[finer],
+                        "credit": amounts(frame, "credit", missing=ZERO)[finer],
+                    }
+                )
+            )
+
+    def issues(self) -> pd.DataFrame:
+        if not self._fils:
+            return issue_rows(self.rule, [], [], [])
+        totals = pd.concat(self._fils).groupby(level=0, sort=False).sum()
+        exact: dict[str, tuple[Decimal, Decimal]] = {}
+        for part in self._finer:
+            for entry, debit, credit in part.itertuples(index=False):
+                d, c = exact.get(entry, (ZERO, ZERO))
+                exact[entry] = (d + debit, c + credit)
+        unbalanced = totals[totals["debit"] != totals["credit"]]
+        found: dict[str, tuple[Decimal, Decimal]] = {
+            str(entry): (from_fils(int(d)), from_fils(int(c)))
+            for entry, d, c in zip(
+                unbalanced.index, unbalanced["debit"], unbalanced["credit"], strict=True
+            )
+            if entry not in exact
+        }
+        whole = totals.reindex(list(exact), fill_value=0)
+        for entry, whole_d, whole_c in zip(
+            whole.index, whole["debit"].tolist(), whole["credit"].tolist(), strict=True
+        ):
+            d, c = exact[entry]
+            debit, credit = from_fils(int(whole_d)) + d, from_fils(int(whole_c)) + c
+            if debit != credit:
+                found[entry] = (debit, credit)
+        keys = sorted(set(found) - self._incomplete)
+        return issue_rows(
+            self.rule,
+            keys,
+            [str(found[k][0] - found[k][1]) for k in keys],
+            [
+                f"journal entry '{k}' is out of balance: debits {found[k][0]}, credits "
+                f"{found[k][1]} (difference {found[k][0] - found[k][1]})"
+                for k in keys
+            ],
+        )
+
+
+entity_rule(
+    "journal_entry.lines.balanced",
+    severity=Severity.ERROR,
+    field=None,
+    reads="journal_line",
+    doc="A journal entry balances to the fils: the sum of its lines' debits equals the sum of "
+    "their credits. Lines of one entry may arrive in different chunks, so this is checked once "
+    "all lines are read; the issue is on the entry (source key = entry number). An entry with a "
+    "line whose amount is missing or unreadable is judged once that amount is fixed.",
+    tracker=EntryBalance,
+)
+
+
+# --- opening balances --------------------------------------------------------------------------
+
+
+@rule(
+    "opening_balance.account_code.in_crosswalk",
+    severity=Severity.ERROR,
+    field="account_code",
+    message="account '{value}' is not in this ministry's chart crosswalk",
+)
+def opening_account_mapped(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
+    """An opening balance's account is one the chart crosswalk maps to the central chart."""
+    return listed(frame, "account_code", context.crosswalk)
+
+
+_sides("opening_balance", "balance")
+decimals_rules("opening_balance")
+
+__all__ = ["EntryBalance", "listed", "vendor_iban_problem"]
