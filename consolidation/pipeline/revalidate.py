@@ -163,13 +163,6 @@ def _revalidate_source(
     ).all()
     if not rows:
         return
-    by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    record_rows: dict[tuple[str, str], Any] = {}
-    for row in rows:
-        data = {**row.data, **(row.corrected or {})}
-        by_entity[row.entity].append(data)
-        record_rows[(row.entity, row.source_key)] = row
-    result.checked += len(rows)
     waived = {
         (r.entity, r.source_key, r.rule_id, r.field)
         for r in connection.execute(
@@ -178,6 +171,16 @@ def _revalidate_source(
             )
         )
     }
+    rows = _touched(list(rows), waived)
+    if not rows:
+        return
+    by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    record_rows: dict[tuple[str, str], Any] = {}
+    for row in rows:
+        data = {**row.data, **(row.corrected or {})}
+        by_entity[row.entity].append(data)
+        record_rows[(row.entity, row.source_key)] = row
+    result.checked += len(rows)
     context = _context(
         connection,
         source,
@@ -211,6 +214,18 @@ def _revalidate_source(
             issues["severity"] == Severity.ERROR.value, ["entity", SOURCE_KEY]
         ].itertuples(index=False):
             blocked[str(target)].add(str(key))
+    # Rules across records (duplicates) cannot be re-checked on a few records: their open
+    # issues keep blocking until a steward waives them or rejects the record.
+    for row in connection.execute(
+        sa.select(itable.c.entity, itable.c.source_key, itable.c.rule_id).where(
+            itable.c.source_system == source,
+            itable.c.status == IssueStatus.OPEN,
+            itable.c.severity == Severity.ERROR,
+            itable.c.rule_id.like("%.unique"),
+        )
+    ):
+        if (row.entity, row.source_key) in record_rows:
+            blocked[row.entity].add(row.source_key)
     _hold(by_entity, blocked, connection, source)
     system = connection.execute(
         sa.select(_table(SourceSystem)).where(_table(SourceSystem).c.code == source)
@@ -283,6 +298,28 @@ def _revalidate_source(
         result.released[entity] = result.released.get(entity, 0) + len(keys)
     result.still_quarantined += sum(len(keys) for keys in blocked.values())
     result.new_issues += _record_new_issues(connection, source, found, record_rows, now)
+
+
+def _touched(rows: list[Any], waived: set[tuple[str, str, str, str]]) -> list[Any]:
+    """The records a steward acted on (corrected, or waived an issue of), with the records
+    that move with them: the whole entry of a line, an employee's payroll."""
+    acted = {(r.entity, r.source_key) for r in rows if r.corrected}
+    acted |= {(entity, key) for entity, key, _rule, _field in waived}
+    entries = {key for entity, key in acted if entity == "journal_entry"}
+    entries |= {
+        str(r.data.get("entry_no"))
+        for r in rows
+        if r.entity == "journal_line" and (r.entity, r.source_key) in acted
+    }
+    people = {key for entity, key in acted if entity == "employee"}
+    return [
+        r
+        for r in rows
+        if (r.entity, r.source_key) in acted
+        or (r.entity == "journal_entry" and r.source_key in entries)
+        or (r.entity == "journal_line" and str(r.data.get("entry_no")) in entries)
+        or (r.entity == "payroll_line" and str(r.data.get("employee_no")) in people)
+    ]
 
 
 def _hold(
