@@ -71,7 +71,7 @@ def test_the_pipeline_on_real_servers(
     quality = person_quality(run.pipeline, run.truth)
     assert (quality.precision, quality.recall >= 0.95) == (1.0, True)
     again = run.pipeline.run(list(run.pipeline.config.sources))
-    changes = defaultdict(int)
+    changes: defaultdict[str, int] = defaultdict(int)
     for transform in again.transforms:
         for outcome in transform.outcomes:
             changes[transform.source] += outcome.counts.inserted + outcome.counts.updated
