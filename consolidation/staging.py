@@ -13,7 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 from consolidation.errors import StageFailed
@@ -328,25 +331,25 @@ class Stager:
         )
 
     def _copy(self, temp: sa.Table, names: list[str], frame: pd.DataFrame) -> None:
-        """COPY the chunk as CSV: one C-speed pass instead of a Python call per row."""
-        out = pd.DataFrame(
-            {
-                "batch_id": self.batch_id,
-                "source_system": self.source_system,
-                "source_key": frame[SOURCE_KEY].to_numpy(dtype=object),
-                "row_hash": frame[ROW_HASH].to_numpy(dtype=object),
-                **{name: _csv_values(frame[name]) for name in names[4:]},
-            },
-            index=frame.index,
+        """COPY the chunk as CSV written by Arrow: no Python call per row and value."""
+        size = len(frame)
+        arrays = [
+            pa.array(np.full(size, self.batch_id, dtype=np.int64)),
+            pa.array([self.source_system] * size, type=pa.string()),
+            pa.array(frame[SOURCE_KEY].to_numpy(dtype=object), type=pa.string()),
+            pa.array(frame[ROW_HASH].to_numpy(dtype=object), type=pa.string()),
+            *(_arrow_values(frame[name]) for name in names[4:]),
+        ]
+        buffer = io.BytesIO()
+        pa_csv.write_csv(
+            pa.Table.from_arrays(arrays, names=names),
+            buffer,
+            pa_csv.WriteOptions(include_header=False),
         )
-        buffer = io.StringIO()
-        out.to_csv(buffer, header=False, index=False, na_rep="\\N", date_format="%Y-%m-%d")
         driver = self.connection.connection.driver_connection
-        statement = (
-            f"COPY {temp.name} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-        )
+        statement = f"COPY {temp.name} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
         with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            copy.write(buffer.getvalue())
+            copy.write(buffer.getbuffer())
 
     def stage(self, entity: str, frame: pd.DataFrame) -> StageCounts:
         """Insert new rows and update changed ones; unchanged rows are left alone."""
@@ -432,13 +435,18 @@ class Stager:
         return counts
 
 
-def _csv_values(series: pd.Series) -> Any:
-    """A column for CSV COPY: dates as ISO dates, nullable ints as ints, the rest as they are."""
+def _arrow_values(series: pd.Series) -> pa.Array:
+    """A column for the CSV COPY: dates as dates, money as its exact text, missing as null
+    (an unquoted empty field, which PostgreSQL reads as NULL; empty text is quoted)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.dt.strftime("%Y-%m-%d")
+        return pa.array(series).cast(pa.date32())
     if isinstance(series.dtype, pd.Int64Dtype):
-        return series.astype(object)
-    return series.to_numpy(dtype=object)
+        return pa.array(series, type=pa.int64())
+    values = series.to_numpy(dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
 def _python_values(series: pd.Series) -> list[Any]:
