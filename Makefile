@@ -34,6 +34,9 @@ unit: install
 
 bench: install
 	$(BIN)/python -m bench.extract
+	$(BIN)/python -m bench.validation
+	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.pipeline
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

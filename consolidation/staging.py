@@ -37,6 +37,15 @@ class StageSpec:
     joins: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A chunk ready to load: CSV bytes for PostgreSQL's COPY, or rows for executemany."""
+
+    entity: str
+    rows: int
+    data: Any
+
+
 @dataclass
 class StageCounts:
     inserted: int = 0
@@ -308,59 +317,60 @@ class Stager:
             self._temps[entity] = table
         return table
 
-    def _fill(self, temp: sa.Table, frame: pd.DataFrame) -> None:
-        self.connection.execute(temp.delete())
+    def prepare(self, entity: str, frame: pd.DataFrame) -> Prepared:
+        """The chunk in the form the database loads (Python work, no database call), so the
+        next chunk can be prepared while the database loads this one."""
+        names = ["batch_id", "source_system", "source_key", "row_hash", *ENTITIES[entity].fields]
         if frame.empty:
-            return
-        names = [c.name for c in temp.columns]
-        fields = names[4:]
+            return Prepared(entity, 0, None)
         if self._postgres:
-            self._copy(temp, names, frame)
-            self.connection.execute(sa.text(f"ANALYZE {temp.name}"))
-            return
+            arrays = [
+                pa.array(np.full(len(frame), self.batch_id, dtype=np.int64)),
+                pa.array([self.source_system] * len(frame), type=pa.string()),
+                pa.array(frame[SOURCE_KEY].to_numpy(dtype=object), type=pa.string()),
+                pa.array(frame[ROW_HASH].to_numpy(dtype=object), type=pa.string()),
+                *(_arrow_values(frame[name]) for name in names[4:]),
+            ]
+            buffer = io.BytesIO()
+            pa_csv.write_csv(
+                pa.Table.from_arrays(arrays, names=names),
+                buffer,
+                pa_csv.WriteOptions(include_header=False),
+            )
+            return Prepared(entity, len(frame), buffer.getvalue())
         columns = [
             [self.batch_id] * len(frame),
             [self.source_system] * len(frame),
             frame[SOURCE_KEY].tolist(),
             frame[ROW_HASH].tolist(),
-            *(_python_values(frame[name]) for name in fields),
+            *(_python_values(frame[name]) for name in names[4:]),
         ]
-        self.connection.execute(
-            temp.insert(),
-            [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)],
-        )
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        return Prepared(entity, len(frame), rows)
 
-    def _copy(self, temp: sa.Table, names: list[str], frame: pd.DataFrame) -> None:
-        """COPY the chunk as CSV written by Arrow: no Python call per row and value."""
-        size = len(frame)
-        arrays = [
-            pa.array(np.full(size, self.batch_id, dtype=np.int64)),
-            pa.array([self.source_system] * size, type=pa.string()),
-            pa.array(frame[SOURCE_KEY].to_numpy(dtype=object), type=pa.string()),
-            pa.array(frame[ROW_HASH].to_numpy(dtype=object), type=pa.string()),
-            *(_arrow_values(frame[name]) for name in names[4:]),
-        ]
-        buffer = io.BytesIO()
-        pa_csv.write_csv(
-            pa.Table.from_arrays(arrays, names=names),
-            buffer,
-            pa_csv.WriteOptions(include_header=False),
-        )
-        driver = self.connection.connection.driver_connection
-        statement = f"COPY {temp.name} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            copy.write(buffer.getbuffer())
+    def load(self, prepared: Prepared) -> StageCounts:
+        """Load a prepared chunk into the temp table, then into the unified tables."""
+        counts = StageCounts()
+        if not prepared.rows:
+            return counts
+        temp = self._temp(prepared.entity)
+        self.connection.execute(temp.delete())
+        if isinstance(prepared.data, bytes):
+            names = [c.name for c in temp.columns]
+            driver = self.connection.connection.driver_connection
+            statement = f"COPY {temp.name} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                copy.write(prepared.data)
+            self.connection.execute(sa.text(f"ANALYZE {temp.name}"))
+        else:
+            self.connection.execute(temp.insert(), prepared.data)
+        for spec in SPECS[prepared.entity]:
+            counts = self._stage_spec(spec, temp, prepared.rows)
+        return counts
 
     def stage(self, entity: str, frame: pd.DataFrame) -> StageCounts:
         """Insert new rows and update changed ones; unchanged rows are left alone."""
-        counts = StageCounts()
-        if frame.empty:
-            return counts
-        temp = self._temp(entity)
-        self._fill(temp, frame)
-        for spec in SPECS[entity]:
-            counts = self._stage_spec(spec, temp, len(frame))
-        return counts
+        return self.load(self.prepare(entity, frame))
 
     def _is_fresh(self, table: str) -> bool:
         """Whether the source has no row in ``table`` yet (its first load: insert only)."""

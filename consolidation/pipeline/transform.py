@@ -18,6 +18,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -436,29 +437,37 @@ class BatchTransform:
         bad = errors.get(target, set())
         holds = held.get(target, {})
         self.progress.start(f"stage {self.source}.{target}", work.rows)
-        for frame in self._frames(work):
-            outcome.extracted += len(frame)
-            keys = frame[SOURCE_KEY]
-            out = keys.isin(bad) | keys.isin(holds.keys())
-            stage = frame.loc[~out]
-            outcome.counts.add(stager.stage(target, stage))
-            outcome.staged += len(stage)
-            for record in frame.loc[out].to_dict("records"):
-                key = record[SOURCE_KEY]
-                if rejected.get((target, key)) == record[ROW_HASH]:
-                    outcome.rejected += 1
-                    continue
-                outcome.quarantined += 1
-                quarantine.append(
-                    {
-                        "entity": target,
-                        "source_key": key,
-                        "reason": "issue" if key in bad else "held",
-                        "held_by": None if key in bad else holds.get(key),
-                        "data": _json_record(record),
-                    }
-                )
-            self.progress.advance(len(frame))
+        # The database loads chunk N (on its own core) while Python prepares chunk N+1.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage") as loader:
+            pending: Future[StageCounts] | None = None
+            for frame in self._frames(work):
+                outcome.extracted += len(frame)
+                keys = frame[SOURCE_KEY]
+                out = keys.isin(bad) | keys.isin(holds.keys())
+                stage = frame.loc[~out]
+                prepared = stager.prepare(target, stage)
+                if pending is not None:
+                    outcome.counts.add(pending.result())
+                pending = loader.submit(stager.load, prepared)
+                outcome.staged += len(stage)
+                for record in frame.loc[out].to_dict("records"):
+                    key = record[SOURCE_KEY]
+                    if rejected.get((target, key)) == record[ROW_HASH]:
+                        outcome.rejected += 1
+                        continue
+                    outcome.quarantined += 1
+                    quarantine.append(
+                        {
+                            "entity": target,
+                            "source_key": key,
+                            "reason": "issue" if key in bad else "held",
+                            "held_by": None if key in bad else holds.get(key),
+                            "data": _json_record(record),
+                        }
+                    )
+                self.progress.advance(len(frame))
+            if pending is not None:
+                outcome.counts.add(pending.result())
         self.progress.finish()
         return outcome
 
