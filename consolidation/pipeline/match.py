@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
 
+from consolidation.errors import ConsolidationError
 from consolidation.matching import (
     MatchConfig,
     PairwiseQuality,
@@ -27,6 +28,7 @@ from consolidation.matching import (
     pairwise_quality,
 )
 from consolidation.schema import (
+    AuditEvent,
     IssueStatus,
     MatchReview,
     Partner,
@@ -90,14 +92,35 @@ def _records(connection: sa.Connection, model: type[Any], columns: list[str]) ->
     return frame
 
 
-def _apart(connection: sa.Connection, kind: str) -> list[tuple[str, str]]:
+def _decided(connection: sa.Connection, kind: str, status: str) -> list[tuple[str, str]]:
+    """Pairs a steward ruled on: 'apart' (never merge) or 'merged' (always merge)."""
     table = _table(MatchReview)
     rows = connection.execute(
         sa.select(table.c.record_a, table.c.record_b).where(
-            table.c.kind == kind, table.c.status == "apart"
+            table.c.kind == kind, table.c.status == status
         )
     ).all()
     return [(a, b) for a, b in rows]
+
+
+def _merge_decided(clusters: pd.DataFrame, key: str, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Join the clusters of pairs a steward merged; the smallest key names the union."""
+    if not pairs:
+        return clusters
+    parent: dict[str, str] = {}
+
+    def find(item: str) -> str:
+        while parent.get(item, item) != item:
+            item = parent[item]
+        return item
+
+    of = dict(zip(clusters["record_id"], clusters[key], strict=True))
+    for a, b in pairs:
+        if a in of and b in of:
+            left, right = sorted((find(of[a]), find(of[b])))
+            if left != right:
+                parent[right] = left
+    return clusters.assign(**{key: clusters[key].map(find)})
 
 
 def _priority(configured: list[str], records: pd.DataFrame) -> list[str]:
@@ -110,7 +133,15 @@ def match_people(pipeline: Pipeline) -> MatchOutcome:
         records = _records(connection, PersonSource, PERSON_FIELDS)
         if records.empty:
             return MatchOutcome(0, 0, 0, 0, 0)
-        result = match_persons(records, MatchConfig(), cannot_link=_apart(connection, "person"))
+        result = match_persons(
+            records, MatchConfig(), cannot_link=_decided(connection, "person", "apart")
+        )
+        result = replace(
+            result,
+            clusters=_merge_decided(
+                result.clusters, "person_key", _decided(connection, "person", "merged")
+            ),
+        )
         priority = _priority(pipeline.settings.matching.person_priority, records)
         golden, _links = build_golden(
             records[["record_id", "source", "recency", *PERSON_FIELDS]],
@@ -315,6 +346,12 @@ def match_suppliers(pipeline: Pipeline) -> MatchOutcome:
         if records.empty:
             return MatchOutcome(0, 0, 0, 0, 0)
         result = match_vendors(records, VendorMatchConfig())
+        result = replace(
+            result,
+            clusters=_merge_decided(
+                result.clusters, "vendor_key", _decided(connection, "vendor", "merged")
+            ),
+        )
         priority = _priority(pipeline.settings.matching.vendor_priority, records)
         golden, _links = build_golden(
             records[["record_id", "source", "recency", *VENDOR_FIELDS]],
@@ -396,6 +433,46 @@ def match_suppliers(pipeline: Pipeline) -> MatchOutcome:
         conflicts = _write_conflicts(connection, records, result.conflicts, "vendor", "identifier")
     merged = int((result.clusters.groupby("vendor_key")["record_id"].transform("size") > 1).sum())
     return MatchOutcome(len(records), len(golden), merged, review, conflicts)
+
+
+def review_pairs(pipeline: Pipeline, *, status: str | None = "open") -> list[dict[str, Any]]:
+    table = _table(MatchReview)
+    query = sa.select(table).order_by(table.c.kind, table.c.score.desc())
+    if status:
+        query = query.where(table.c.status == status)
+    with pipeline.engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def decide_pair(pipeline: Pipeline, review_id: int, decision: str) -> None:
+    """A steward's ruling on a grey-zone pair: 'merged' or 'apart'; the next match applies it."""
+    if decision not in ("merged", "apart", "open"):
+        raise MatchingDecisionError(f"decision {decision!r}: expected merged, apart or open")
+    table = _table(MatchReview)
+    with pipeline.engine.begin() as connection:
+        found = connection.execute(
+            sa.update(table)
+            .where(table.c.id == review_id)
+            .values(
+                status=decision, decided_by=pipeline.settings.operator, decided_at=datetime.now(UTC)
+            )
+        ).rowcount
+        if not found:
+            raise MatchingDecisionError(f"no review pair {review_id}")
+        connection.execute(
+            sa.insert(_table(AuditEvent)).values(
+                at=datetime.now(UTC),
+                actor=pipeline.settings.operator,
+                action=f"match.{decision}",
+                target_type="match_review",
+                target_id=str(review_id),
+                detail={},
+            )
+        )
+
+
+class MatchingDecisionError(ConsolidationError):
+    """A review decision that cannot be recorded."""
 
 
 def person_quality(pipeline: Pipeline, truth: dict[str, Any]) -> PairwiseQuality:

@@ -127,3 +127,43 @@ def test_a_rerun_of_unchanged_sources_changes_nothing(demo: tuple[DemoRun, RunRe
         for outcome in transform.outcomes:
             assert outcome.counts.inserted == 0 and outcome.counts.updated == 0, outcome
     assert person_quality(run.pipeline, run.truth).precision >= 0.99
+
+
+def test_a_changed_source_row_updates_its_unified_row_and_is_audited(
+    demo: tuple[DemoRun, RunResult],
+) -> None:
+    run, _ = demo
+    url = run.pipeline.config.source("moh_hr").url  # type: ignore[union-attr]
+    source = sa.create_engine(url)
+    with source.begin() as connection:
+        clean = {f["source_key"] for f in run.truth["faults"] if f["source"] == "moh_hr"}
+        key = connection.execute(
+            sa.text(
+                "SELECT EMP_NO FROM HR_EMP WHERE EMP_NO NOT IN :bad AND STAT_CD = 'A' "
+                "ORDER BY EMP_NO LIMIT 1"
+            ).bindparams(sa.bindparam("bad", expanding=True)),
+            {"bad": sorted(clean)},
+        ).scalar_one()
+        connection.execute(
+            sa.text("UPDATE HR_EMP SET EMAIL_ADDR = 'moved@health.gov.bh' WHERE EMP_NO = :k"),
+            {"k": key},
+        )
+    source.dispose()
+    result = run.pipeline.run(["moh_hr"])
+    [employees] = [o for o in result.transforms[0].outcomes if o.target == "employee"]
+    assert (employees.counts.updated, employees.counts.inserted) == (1, 0)
+    with run.pipeline.engine.connect() as connection:
+        email = connection.execute(
+            sa.text(
+                "SELECT email FROM employment WHERE source_system = 'moh_hr' AND source_key = :k"
+            ),
+            {"k": key},
+        ).scalar_one()
+        audited = connection.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM audit_event WHERE action = 'row.changed' AND target_id = :t"
+            ),
+            {"t": f"moh_hr|{key}"},
+        ).scalar_one()
+    assert email == "moved@health.gov.bh"
+    assert audited >= 1

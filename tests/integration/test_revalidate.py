@@ -157,3 +157,40 @@ def test_an_unbalanced_entry_flows_with_its_lines_once_corrected(demo: DemoRun) 
         "JOIN journal_entry e ON e.id = l.entry_id WHERE e.source_key = :k",
         k=entry,
     ) in (0, "0", "0.000")
+
+
+def test_a_steward_merges_a_grey_zone_pair_and_can_undo_it(demo: DemoRun) -> None:
+    from consolidation.pipeline.match import decide_pair, review_pairs
+    from consolidation.schema import MatchReview
+
+    with demo.pipeline.engine.begin() as connection:
+        a, b = (
+            f"{s}|{k}"
+            for s, k in connection.execute(
+                sa.text("SELECT source_system, source_key FROM person_source ORDER BY id LIMIT 2")
+            )
+        )
+        connection.execute(
+            sa.insert(MatchReview.__table__).values(
+                kind="person", record_a=a, record_b=b, score=85.0, reasons="test", status="open"
+            )
+        )
+
+    def person(record: str) -> object:
+        source, key = record.split("|", 1)
+        return _one(
+            demo,
+            "SELECT person_id FROM person_source WHERE source_system = :s AND source_key = :k",
+            s=source,
+            k=key,
+        )
+
+    [pair] = review_pairs(demo.pipeline)
+    assert person(a) != person(b)
+    decide_pair(demo.pipeline, pair["id"], "merged")
+    demo.pipeline.match()
+    assert person(a) == person(b)
+    decide_pair(demo.pipeline, pair["id"], "apart")
+    demo.pipeline.match()
+    assert person(a) != person(b)
+    assert _one(demo, "SELECT COUNT(*) FROM audit_event WHERE action LIKE 'match.%'") == 2
