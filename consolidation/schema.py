@@ -68,6 +68,12 @@ class Money(sa.types.TypeDecorator[Decimal]):
         return Decimal(value).quantize(self._unit)
 
 
+def table_of(model: type[Any]) -> sa.Table:
+    """A mapped class's table, typed as a Table for Core statements."""
+    table: sa.Table = model.__table__
+    return table
+
+
 def _control() -> Mapped[Decimal]:
     """A control total as the source states it, at scale 6."""
     return mapped_column(Money(24, 6), default=Decimal("0.000000"))

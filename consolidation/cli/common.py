@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from consolidation.errors import ConsolidationError
 from consolidation.pipeline import Pipeline
 from consolidation.settings import Settings
 
@@ -54,3 +55,13 @@ def _settings() -> Settings:
 
 def _pipeline(sources: Path | None = None) -> Pipeline:
     return Pipeline(_settings(), sources_path=sources)
+
+
+def _selected(pipeline: Pipeline, source: str | None, all_sources: bool) -> list[str]:
+    """The sources a command works on: --source NAME or --all, exactly one of them."""
+    if bool(source) == all_sources:
+        raise ConsolidationError("give exactly one of --source NAME or --all")
+    if source is not None:
+        pipeline.config.source(source)  # an unknown name fails here, listing the known ones
+        return [source]
+    return list(pipeline.config.sources)

@@ -16,6 +16,7 @@ from consolidation.cli.common import (
     JsonOption,
     SourcesOption,
     _pipeline,
+    _selected,
     _settings,
     app,
     batches_app,
@@ -142,16 +143,10 @@ def extract(
     as_json: JsonOption = False,
 ) -> None:
     """Extract sources into the raw area of the store, one batch per source."""
-    if bool(source) == all_sources:
-        raise ConsolidationError("give exactly one of --source NAME or --all")
     pipeline = _pipeline(sources)
+    names = _selected(pipeline, source, all_sources)
     store.require_current(pipeline.engine)
     pipeline.register_sources()
-    if source is not None:
-        pipeline.config.source(source)  # an unknown name fails here, listing the known ones
-        names = [source]
-    else:
-        names = list(pipeline.config.sources)
     results = _extract(pipeline, names, _parse_since(since))
     if as_json:
         print(json.dumps([_result_dict(r) for r in results], indent=2))

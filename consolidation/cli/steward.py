@@ -11,7 +11,15 @@ from rich import box
 from rich.table import Table
 
 from consolidation import quarantine, store
-from consolidation.cli.common import JsonOption, SourcesOption, _pipeline, app, console, err_console
+from consolidation.cli.common import (
+    JsonOption,
+    SourcesOption,
+    _pipeline,
+    _selected,
+    app,
+    console,
+    err_console,
+)
 from consolidation.cli.extract import _parse_since
 from consolidation.errors import ConsolidationError
 from consolidation.pipeline import Pipeline, RunResult
@@ -40,13 +48,9 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """extract → map → validate → match → stage, one batch per source."""
-    if bool(source) == all_sources:
-        raise ConsolidationError("give exactly one of --source NAME or --all")
     pipeline = _pipeline(sources)
+    names = _selected(pipeline, source, all_sources)
     store.require_current(pipeline.engine)
-    if source is not None:
-        pipeline.config.source(source)
-    names = [source] if source else list(pipeline.config.sources)
     result = run_pipeline(pipeline, names, _parse_since(since))
     if as_json:
         print(json.dumps(run_dict(result), ensure_ascii=False, indent=2))

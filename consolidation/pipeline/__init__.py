@@ -228,16 +228,8 @@ class Pipeline:
             self.audit(session, "batch.start", "batch", batch.id, source=name, stage="extract")
             batch_id = batch.id
         log.info("batch %s: extracting source %s", batch_id, name)
-        try:
+        with self._failing(batch_id, name):
             entities = self._extract_entities(batch_id, name, since, progress)
-        except ConsolidationError as exc:
-            self._fail(batch_id, exc)
-            raise StageFailed(
-                f"batch {batch_id}, source {name!r}: {exc}", transient=exc.transient
-            ) from exc
-        except Exception as exc:
-            self._fail(batch_id, exc)
-            raise
         seconds = time.perf_counter() - started
         with self.session() as session:
             batch = session.get_one(Batch, batch_id)
@@ -297,6 +289,20 @@ class Pipeline:
                 results.append(EntityExtract(entity, rows, chunks, totals))
         return results
 
+    @contextmanager
+    def _failing(self, batch_id: int, name: str) -> Iterator[None]:
+        """A stage's error marks its batch failed and reaches the user as one line."""
+        try:
+            yield
+        except ConsolidationError as exc:
+            self._fail(batch_id, exc)
+            raise StageFailed(
+                f"batch {batch_id}, source {name!r}: {exc}", transient=exc.transient
+            ) from exc
+        except Exception as exc:
+            self._fail(batch_id, exc)
+            raise
+
     def _fail(self, batch_id: int, exc: BaseException) -> None:
         with self.session() as session:
             batch = session.get_one(Batch, batch_id)
@@ -331,7 +337,7 @@ class Pipeline:
 
         reference = reference or self.load_reference()
         reference_date = self.settings.validation.reference_date or date.today()
-        try:
+        with self._failing(batch_id, name):
             return BatchTransform(
                 self,
                 batch_id,
@@ -340,14 +346,6 @@ class Pipeline:
                 reference_date=reference_date,
                 progress=progress or NoProgress(),
             ).run()
-        except ConsolidationError as exc:
-            self._fail(batch_id, exc)
-            raise StageFailed(
-                f"batch {batch_id}, source {name!r}: {exc}", transient=exc.transient
-            ) from exc
-        except Exception as exc:
-            self._fail(batch_id, exc)
-            raise
 
     def match(self) -> tuple[MatchOutcome, MatchOutcome]:
         """Match persons and vendors across every staged source into golden records."""

@@ -37,6 +37,7 @@ from consolidation.schema import (
     PersonSource,
     Severity,
     ValidationIssue,
+    table_of,
 )
 
 if TYPE_CHECKING:
@@ -57,18 +58,13 @@ class MatchOutcome:
     conflicts: int
 
 
-def _table(model: type[Any]) -> sa.Table:
-    table: sa.Table = model.__table__
-    return table
-
-
 def _hash(values: list[Any]) -> str:
     text = "\x1f".join("" if v is None or v is pd.NaT else str(v) for v in values)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _records(connection: sa.Connection, model: type[Any], columns: list[str]) -> pd.DataFrame:
-    table = _table(model)
+    table = table_of(model)
     query = sa.select(
         table.c.id,
         table.c.batch_id,
@@ -94,7 +90,7 @@ def _records(connection: sa.Connection, model: type[Any], columns: list[str]) ->
 
 def _decided(connection: sa.Connection, kind: str, status: str) -> list[tuple[str, str]]:
     """Pairs a steward ruled on: 'apart' (never merge) or 'merged' (always merge)."""
-    table = _table(MatchReview)
+    table = table_of(MatchReview)
     rows = connection.execute(
         sa.select(table.c.record_a, table.c.record_b).where(
             table.c.kind == kind, table.c.status == status
@@ -159,7 +155,7 @@ def match_people(pipeline: Pipeline) -> MatchOutcome:
             .drop_duplicates("person_key")
             .set_index("person_key")
         )
-        person = _table(Person)
+        person = table_of(Person)
         existing = {
             row.person_key: row
             for row in connection.execute(
@@ -229,7 +225,7 @@ def _relink(connection: sa.Connection, result: Any, ids: dict[str, int]) -> None
         on="record_id",
         how="left",
     )
-    source = _table(PersonSource)
+    source = table_of(PersonSource)
     rows = [
         {
             "b_system": rid.split("|", 1)[0],
@@ -265,7 +261,7 @@ def _relink(connection: sa.Connection, result: Any, ids: dict[str, int]) -> None
 
 
 def _write_review(connection: sa.Connection, kind: str, review: pd.DataFrame) -> int:
-    table = _table(MatchReview)
+    table = table_of(MatchReview)
     known = {
         (a, b)
         for a, b in connection.execute(
@@ -299,7 +295,7 @@ def _write_conflicts(
     field: str,
 ) -> int:
     """Each record of a conflict gets a warning issue a steward resolves."""
-    table = _table(ValidationIssue)
+    table = table_of(ValidationIssue)
     rule_id = f"{entity}.{field}.conflict"
     by_id = records.set_index("record_id")
     now = datetime.now(UTC)
@@ -366,7 +362,7 @@ def match_suppliers(pipeline: Pipeline) -> MatchOutcome:
             .drop_duplicates("vendor_key")
             .set_index("vendor_key")
         )
-        partner = _table(Partner)
+        partner = table_of(Partner)
         existing = {
             row.partner_key: row
             for row in connection.execute(
@@ -395,7 +391,7 @@ def match_suppliers(pipeline: Pipeline) -> MatchOutcome:
                     connection.execute(
                         sa.update(partner).where(partner.c.id == current.id).values(**values)
                     )
-        source = _table(PartnerSource)
+        source = table_of(PartnerSource)
         connection.execute(
             sa.update(source)
             .where(
@@ -436,7 +432,7 @@ def match_suppliers(pipeline: Pipeline) -> MatchOutcome:
 
 
 def review_pairs(pipeline: Pipeline, *, status: str | None = "open") -> list[dict[str, Any]]:
-    table = _table(MatchReview)
+    table = table_of(MatchReview)
     query = sa.select(table).order_by(table.c.kind, table.c.score.desc())
     if status:
         query = query.where(table.c.status == status)
@@ -448,7 +444,7 @@ def decide_pair(pipeline: Pipeline, review_id: int, decision: str) -> None:
     """A steward's ruling on a grey-zone pair: 'merged' or 'apart'; the next match applies it."""
     if decision not in ("merged", "apart", "open"):
         raise MatchingDecisionError(f"decision {decision!r}: expected merged, apart or open")
-    table = _table(MatchReview)
+    table = table_of(MatchReview)
     with pipeline.engine.begin() as connection:
         found = connection.execute(
             sa.update(table)
@@ -460,7 +456,7 @@ def decide_pair(pipeline: Pipeline, review_id: int, decision: str) -> None:
         if not found:
             raise MatchingDecisionError(f"no review pair {review_id}")
         connection.execute(
-            sa.insert(_table(AuditEvent)).values(
+            sa.insert(table_of(AuditEvent)).values(
                 at=datetime.now(UTC),
                 actor=pipeline.settings.operator,
                 action=f"match.{decision}",

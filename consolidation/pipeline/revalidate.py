@@ -29,6 +29,7 @@ from consolidation.schema import (
     Severity,
     SourceSystem,
     ValidationIssue,
+    table_of,
 )
 from consolidation.staging import Stager
 from consolidation.types import SOURCE_KEY
@@ -47,11 +48,6 @@ class RevalidateResult:
     released: dict[str, int] = field(default_factory=dict)
     still_quarantined: int = 0
     new_issues: int = 0
-
-
-def _table(model: type[Any]) -> sa.Table:
-    table: sa.Table = model.__table__
-    return table
 
 
 def _frame(entity: str, records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -155,7 +151,7 @@ def _revalidate_source(
     actor: str,
     result: RevalidateResult,
 ) -> None:
-    qtable, itable = _table(QuarantineRecord), _table(ValidationIssue)
+    qtable, itable = table_of(QuarantineRecord), table_of(ValidationIssue)
     rows = connection.execute(
         sa.select(qtable).where(
             qtable.c.source_system == source, qtable.c.status == IssueStatus.OPEN
@@ -228,7 +224,7 @@ def _revalidate_source(
             blocked[row.entity].add(row.source_key)
     _hold(by_entity, blocked, connection, source)
     system = connection.execute(
-        sa.select(_table(SourceSystem)).where(_table(SourceSystem).c.code == source)
+        sa.select(table_of(SourceSystem)).where(table_of(SourceSystem).c.code == source)
     ).one()
     stager = Stager(
         connection,
@@ -246,14 +242,14 @@ def _revalidate_source(
             stager.batch_id = batch_id
             stager.stage(entity, _frame(entity, group))
             connection.execute(
-                sa.update(_table(BatchEntity))
+                sa.update(table_of(BatchEntity))
                 .where(
-                    _table(BatchEntity).c.batch_id == batch_id,
-                    _table(BatchEntity).c.entity == entity,
+                    table_of(BatchEntity).c.batch_id == batch_id,
+                    table_of(BatchEntity).c.entity == entity,
                 )
                 .values(
-                    rows_staged=_table(BatchEntity).c.rows_staged + len(group),
-                    rows_quarantined=_table(BatchEntity).c.rows_quarantined - len(group),
+                    rows_staged=table_of(BatchEntity).c.rows_staged + len(group),
+                    rows_quarantined=table_of(BatchEntity).c.rows_quarantined - len(group),
                 )
             )
         keys = [r[SOURCE_KEY] for r in passing]
@@ -282,7 +278,7 @@ def _revalidate_source(
             )
         )
         connection.execute(
-            sa.insert(_table(AuditEvent)),
+            sa.insert(table_of(AuditEvent)),
             [
                 {
                     "at": now,
@@ -381,7 +377,7 @@ def _record_new_issues(
     now: datetime,
 ) -> int:
     """Failures a correction introduced are issues too (the old ones stay as they are)."""
-    itable = _table(ValidationIssue)
+    itable = table_of(ValidationIssue)
     existing = {
         (r.entity, r.source_key, r.rule_id, r.field)
         for r in connection.execute(sa.select(itable).where(itable.c.source_system == source))

@@ -45,6 +45,7 @@ from consolidation.schema import (
     Severity,
     SourceSystem,
     ValidationIssue,
+    table_of,
 )
 from consolidation.staging import StageCounts, Stager
 from consolidation.types import SOURCE_KEY
@@ -478,7 +479,7 @@ class BatchTransform:
         errors: dict[str, set[str]],
         held: dict[str, dict[str, str]],
     ) -> None:
-        table = _table(QuarantineRecord)
+        table = table_of(QuarantineRecord)
         existing = {
             (row.entity, row.source_key): row
             for row in connection.execute(
@@ -536,7 +537,7 @@ class BatchTransform:
         )
 
     def _write_issues(self, connection: sa.Connection, issues: pd.DataFrame) -> None:
-        table = _table(ValidationIssue)
+        table = table_of(ValidationIssue)
         existing = {
             (row.entity, row.source_key, row.rule_id, row.field): row
             for row in connection.execute(
@@ -614,10 +615,10 @@ class BatchTransform:
             )
         ]
         if rows:
-            connection.execute(sa.insert(_table(ControlTotal)), rows)
+            connection.execute(sa.insert(table_of(ControlTotal)), rows)
 
     def _write_accounting(self, connection: sa.Connection, outcomes: list[EntityOutcome]) -> None:
-        table = _table(BatchEntity)
+        table = table_of(BatchEntity)
         totals = Counter[str]()
         for outcome in outcomes:
             if outcome.derived:
@@ -634,7 +635,7 @@ class BatchTransform:
             totals.update(
                 staged=outcome.staged, quarantined=outcome.quarantined, rejected=outcome.rejected
             )
-        batch = _table(Batch)
+        batch = table_of(Batch)
         connection.execute(
             sa.update(batch)
             .where(batch.c.id == self.batch_id)
@@ -663,12 +664,7 @@ class BatchTransform:
             for table, key, new_hash in outcome.counts.changed_keys
         ]
         if events:
-            connection.execute(sa.insert(_table(AuditEvent)), events)
-
-
-def _table(model: type[Any]) -> sa.Table:
-    table: sa.Table = model.__table__
-    return table
+            connection.execute(sa.insert(table_of(AuditEvent)), events)
 
 
 def _unexplained(issues: pd.DataFrame, mapping_issues: pd.DataFrame) -> pd.DataFrame:
