@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from consolidation.demo.names import FAMILY, FEMALE, MALE, TATWEEL
 from consolidation.matching import MatchConfig, match_persons, pairwise_quality
 
 MINISTRIES = (
@@ -28,121 +29,7 @@ MINISTRIES = (
     ("mow", "mow_hr", 0.15),
 )
 
-# (Arabic spellings, Latin spellings); the first of each is the usual one.
-MALE = (
-    ("محمد|مُحمّد", "Mohammed|Mohamed|Muhammad|Mohamad"),
-    ("أحمد|احمد", "Ahmed|Ahmad"),
-    ("علي|على", "Ali"),
-    ("حسين", "Hussain|Hussein|Husain"),
-    ("حسن", "Hasan|Hassan"),
-    ("عبدالله|عبد الله", "Abdulla|Abdullah|Abdalla"),
-    ("جاسم", "Jassim|Jasim|Jasem"),
-    ("خالد", "Khalid|Khaled"),
-    ("يوسف", "Yousif|Yusuf|Yousef"),
-    ("إبراهيم|ابراهيم", "Ebrahim|Ibrahim"),
-    ("عيسى|عيسي", "Isa|Eisa|Essa"),
-    ("سلمان", "Salman"),
-    ("عبدالرحمن|عبد الرحمن", "Abdulrahman|Abdul Rahman"),
-    ("راشد", "Rashid|Rashed"),
-    ("حمد", "Hamad"),
-    ("مبارك", "Mubarak|Mobarak"),
-    ("جعفر", "Jaffar|Jafar"),
-    ("عباس", "Abbas"),
-    ("محمود", "Mahmood|Mahmoud"),
-    ("فيصل", "Faisal|Faysal"),
-    ("ناصر", "Nasser|Naser"),
-    ("صالح", "Saleh|Salih"),
-    ("عمر", "Omar|Umar"),
-    ("سعيد", "Saeed|Said"),
-    ("عادل", "Adel|Adil"),
-    ("منصور", "Mansoor|Mansour"),
-    ("طارق", "Tariq|Tareq"),
-    ("ياسر", "Yasser|Yaser"),
-    ("مصطفى|مصطفي", "Mustafa|Mostafa"),
-    ("عبدالعزيز|عبد العزيز", "Abdulaziz|Abdul Aziz"),
-    ("إسماعيل|اسماعيل", "Ismail|Esmaeel"),
-    ("موسى|موسي", "Mousa|Musa"),
-    ("سيد", "Sayed|Sayyid"),
-    ("نواف", "Nawaf"),
-    ("أنور|انور", "Anwar"),
-    ("حامد", "Hamid|Hamed"),
-    ("سامي", "Sami|Samy"),
-    ("وليد", "Waleed|Walid"),
-)
-FEMALE = (
-    ("فاطمة|فاطمه", "Fatima|Fatema|Fatimah"),
-    ("مريم", "Maryam|Mariam"),
-    ("زينب", "Zainab|Zeinab"),
-    ("نورة|نوره", "Noora|Nora|Noura"),
-    ("عائشة|عايشة", "Aysha|Aisha|Ayesha"),
-    ("خديجة|خديجه", "Khadija|Khadeeja"),
-    ("سارة|ساره", "Sara|Sarah"),
-    ("هدى|هدي", "Huda|Hoda"),
-    ("أمينة|امينة", "Amina|Ameena"),
-    ("ليلى|ليلي", "Layla|Laila"),
-    ("منى|مني", "Mona|Muna"),
-    ("شيماء", "Shaima|Shaymaa"),
-    ("دانة|دانه", "Dana"),
-    ("هند", "Hind"),
-    ("نجلاء", "Najla|Najlaa"),
-    ("رقية|رقيه", "Ruqaya|Roqaya"),
-    ("حوراء", "Hawra|Hawraa"),
-    ("إيمان|ايمان", "Eman|Iman"),
-    ("آمنة|امنة", "Amna|Amnah"),
-    ("بتول", "Batool|Batoul"),
-    ("أسماء|اسماء", "Asma|Asmaa"),
-    ("لطيفة|لطيفه", "Latifa|Lateefa"),
-    ("هيا", "Haya"),
-    ("شيخة|شيخه", "Shaikha|Sheikha"),
-    ("ابتسام", "Ebtisam|Ibtisam"),
-    ("سلمى|سلمي", "Salma"),
-    ("رباب", "Rabab"),
-    ("سكينة|سكينه", "Sakina|Sukaina"),
-)
-FAMILY = (
-    ("الأنصاري|الانصاري", "Al Ansari|Al-Ansari|Alansari"),
-    ("البنعلي", "Al Binali|Albinali"),
-    ("الدوسري", "Al Dosari|Al-Dosari|Aldoseri"),
-    ("الجودر", "Al Jowder|Aljowder"),
-    ("الحداد", "Al Haddad|Alhaddad"),
-    ("المناعي", "Al Mannai|Almannai"),
-    ("السيد", "Al Sayed|Alsayed|As-Sayed"),
-    ("الكوهجي", "Al Kooheji|Kooheji"),
-    ("الزياني", "Al Zayani|Alzayani"),
-    ("المحمود", "Al Mahmood|Almahmood"),
-    ("الشيخ", "Al Shaikh|Alshaikh"),
-    ("العلوي", "Al Alawi|Alawi"),
-    ("الموسوي", "Al Mousawi|Almosawi"),
-    ("القصاب", "Al Qassab|Alqassab"),
-    ("الصايغ", "Al Sayegh|Alsayegh"),
-    ("البستكي", "Al Bastaki|Bastaki"),
-    ("جناحي", "Janahi"),
-    ("فخرو", "Fakhro"),
-    ("كانو", "Kanoo"),
-    ("الكعبي", "Al Kaabi|Alkaabi"),
-    ("المطوع", "Al Mutawa|Almutawa"),
-    ("العريض", "Al Arrayed|Alarrayed"),
-    ("الجشي", "Al Jishi|Aljishi"),
-    ("الستري", "Al Sitri|Alsitri"),
-    ("النعيمي", "Al Noaimi|Al Nuaimi|An-Nuaimi"),
-    ("الرميحي", "Al Rumaihi|Alrumaihi"),
-    ("البوعينين", "Al Buainain|Albuainain"),
-    ("الخياط", "Al Khayat|Alkhayyat"),
-    ("المدني", "Al Madani|Almadani"),
-    ("الحايكي", "Al Hayki|Alhayki"),
-    ("عبدالغفار|عبد الغفار", "Abdulghaffar|Abdul Ghaffar"),
-    ("الشهابي", "Al Shehabi|Alshehabi"),
-    ("العصفور", "Al Asfoor|Alasfoor"),
-    ("المرزوق", "Al Marzooq|Almarzooq"),
-    ("التميمي", "Al Tamimi|Altamimi"),
-    ("الهاشمي", "Al Hashimi|Alhashemi"),
-    ("الغانم", "Al Ghanim|Alghanem"),
-    ("العوضي", "Al Awadhi|Alawadhi"),
-    ("الحمر", "Al Hamar|Alhamar"),
-    ("المعاودة", "Al Maawda|Almaawda"),
-)
 
-TATWEEL = "\u0640"
 HARAKAT = ("\u064e", "\u064f", "\u0650", "\u0651", "\u0652")
 ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 
@@ -179,8 +66,8 @@ class _Person:
     cpr: str
 
 
-def _pick(rng: random.Random, forms: str) -> str:
-    options = forms.split("|")
+def _pick(rng: random.Random, options: tuple[str, ...]) -> str:
+    """The usual spelling most of the time, else one of its variants."""
     return options[0] if len(options) == 1 or rng.random() < 0.55 else rng.choice(options[1:])
 
 
@@ -219,8 +106,8 @@ def _spell(rng: random.Random, person: _Person, rates: Rates) -> tuple[str | Non
         MALE[person.parts[2]],
         FAMILY[person.parts[3]],
     )
-    ar = [_pick(rng, f[0]) for f in forms]
-    en = [_pick(rng, f[1]) for f in forms]
+    ar = [_pick(rng, f.ar) for f in forms]
+    en = [_pick(rng, f.en) for f in forms]
     if rng.random() < rates.no_grandfather:
         ar = [ar[0], ar[1], ar[3]]
     if rng.random() < 0.6:
