@@ -310,7 +310,7 @@ class Pipeline:
             batch.finished_at = _now()
             batch.message = str(exc)[:2000]
             self.audit(session, "batch.failed", "batch", batch_id, error=str(exc)[:500])
-        log.error("batch %s failed: %s", batch_id, exc)
+        log.info("batch %s failed: %s", batch_id, exc)  # the caller reports it, once
 
     def extract_all(
         self, *, since: datetime | None = None, progress: ProgressSink | None = None
@@ -368,6 +368,10 @@ class Pipeline:
         progress: ProgressSink | None = None,
     ) -> RunResult:
         """extract → map → validate → stage, one batch per source; then match across sources."""
+        from consolidation.pipeline.transform import source_mapping
+
+        for name in names:  # a bad mapping file stops the run before any batch starts
+            source_mapping(self, name)
         self.register_sources()
         reference = self.load_reference()
         transforms: list[TransformResult] = []

@@ -104,6 +104,20 @@ class TransformResult:
         return [o for o in self.outcomes if not o.derived]
 
 
+def source_mapping(pipeline: Pipeline, source: str) -> SourceMapping:
+    """A source's mapping file, loaded and checked against the entities the source declares."""
+    declared = list(pipeline.config.source(source).entities)
+    path = find_mapping(pipeline.mappings_dir, source)
+    mapping = load_mapping(path, source_columns=None)
+    for entity in mapping.entities:
+        if entity.raw_entity not in declared:
+            raise StageFailed(
+                f"{path}:{entity.line}: maps raw entity {entity.raw_entity!r}, which source "
+                f"{source!r} does not declare ({', '.join(declared)})"
+            )
+    return mapping
+
+
 def _issue_entity(rule_id: str) -> str:
     return rule_id.split(".", 1)[0]
 
@@ -148,16 +162,7 @@ class BatchTransform:
         self.controls: dict[tuple[str, str | None, str | None], list[Any]] = {}
 
     def _mapping(self) -> SourceMapping:
-        path = find_mapping(self.pipeline.mappings_dir, self.source)
-        columns = {name: entity.required_columns() for name, entity in self.spec.entities.items()}
-        mapping = load_mapping(path, source_columns=None)
-        for entity in mapping.entities:
-            if entity.raw_entity not in columns:
-                raise StageFailed(
-                    f"{path}:{entity.line}: maps raw entity {entity.raw_entity!r}, which source "
-                    f"{self.source!r} does not declare ({', '.join(columns)})"
-                )
-        return mapping
+        return source_mapping(self.pipeline, self.source)
 
     def ordered(self) -> list[EntityMapping]:
         rank = {name: position for position, name in enumerate(ENTITY_ORDER)}

@@ -109,3 +109,36 @@ def test_demo_prints_the_whole_consolidation(cli: Run, tmp_path: Path) -> None:
         "journal_entry.lines.balanced",
     ):
         assert text in result.stdout, text
+
+
+def test_a_bad_mapping_file_stops_the_run_before_any_batch(
+    cli: Run, sources: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    mappings = tmp_path / "mappings"
+    shutil.copytree(
+        Path(__file__).resolve().parents[2] / "mappings",
+        mappings,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+    )
+    path = mappings / "moh" / "moh_hr.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "transform: money, scale: 3}", "transform: monee, scale: 3}", 1
+        ),
+        encoding="utf-8",
+    )
+    cli("db", "upgrade")
+    result = cli(
+        "run",
+        "--source",
+        "moh_hr",
+        sources=sources,
+        CONSOLIDATION_MAPPINGS__DIRECTORY=str(mappings),
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert f"{path}:10:" in line
+    assert "unknown transform 'monee'" in line
+    assert json.loads(cli("batches", "--json").stdout) == []
