@@ -337,8 +337,8 @@ class BatchTransform:
                 k: f"journal_line of entry {k}"
                 for k in blocked - errors.get("journal_entry", set())
             }
-            if lines is not None:
-                holds: dict[str, str] = {}
+            holds: dict[str, str] = {}
+            if lines is not None and blocked:  # nothing blocked: the lines need no second read
                 for frame in self._frames(lines, ["entry_no", SOURCE_KEY]):
                     stuck = frame[
                         frame["entry_no"].isin(blocked) & ~frame[SOURCE_KEY].isin(line_errors)
@@ -347,7 +347,7 @@ class BatchTransform:
                         (k, f"journal_entry:{e}")
                         for k, e in zip(stuck[SOURCE_KEY], stuck["entry_no"], strict=True)
                     )
-                held["journal_line"] = holds
+            held["journal_line"] = holds
         employees = by_target.get("employee")
         if employees is not None:
             bad_units, bad_jobs = errors.get("org_unit", set()), errors.get("job", set())
