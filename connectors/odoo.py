@@ -74,6 +74,7 @@ class OdooConnector(Connector):
                 fields=fields,
                 order="id asc",
                 limit=self.chunk_size,
+                context={"active_test": False},  # archived records (former staff) are data too
             )
             if not records:
                 return

@@ -7,12 +7,19 @@ Odoo plans a JSON API, which will be a second implementation of ``OdooTransport`
 from __future__ import annotations
 
 import http.client
+import logging
+import random
+import time
 import xmlrpc.client
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import SecretStr
 
 from consolidation.errors import ConsolidationError
+
+log = logging.getLogger(__name__)
 
 
 class OdooError(ConsolidationError):
@@ -27,8 +34,29 @@ _TRANSIENT_FAULTS = (
 )
 
 
+_MARSHAL_NONE = "cannot marshal None"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a transient fault is retried: exponential backoff, jittered."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def delays(self) -> list[float]:
+        """The waits between attempts (one fewer than the attempts)."""
+        return [
+            min(self.max_delay, self.base_delay * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
+            for attempt in range(max(0, self.attempts - 1))
+        ]
+
+
 class OdooTransport(Protocol):
     """What the product asks of an Odoo server."""
+
+    url: str
 
     def version(self) -> dict[str, Any]: ...
 
@@ -36,19 +64,34 @@ class OdooTransport(Protocol):
 
     def execute(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any: ...
 
+    def execute_void(self, model: str, method: str, *args: Any, **kwargs: Any) -> None:
+        """Call a method that returns nothing (``action_post``, ``button_draft``)."""
+        ...
+
 
 class XmlRpcTransport:
     """``OdooTransport`` over XML-RPC; the password is unwrapped only to make a call."""
 
     def __init__(
-        self, url: str, database: str, login: str, password: SecretStr, *, timeout: float = 120.0
+        self,
+        url: str,
+        database: str,
+        login: str,
+        password: SecretStr,
+        *,
+        timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = url.rstrip("/")
         self.database = database
         self.login = login
         self._password = password
         self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
         self._uid: int | None = None
+        self.retries = 0
 
     def _proxy(self, endpoint: str) -> xmlrpc.client.ServerProxy:
         transport: xmlrpc.client.Transport
@@ -62,6 +105,19 @@ class XmlRpcTransport:
         )
 
     def _call(self, what: str, function: Any, *args: Any) -> Any:
+        """One call, retried with backoff while its fault is transient."""
+        for delay in [*self._retry.delays(), None]:
+            try:
+                return self._call_once(what, function, *args)
+            except OdooError as exc:
+                if not exc.transient or delay is None:
+                    raise
+                self.retries += 1
+                log.warning("%s; retrying in %.1fs", exc, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call_once(self, what: str, function: Any, *args: Any) -> Any:
         try:
             return function(*args)
         except xmlrpc.client.Fault as fault:
@@ -116,10 +172,24 @@ class XmlRpcTransport:
             kwargs,
         )
 
+    def execute_void(self, model: str, method: str, *args: Any, **kwargs: Any) -> None:
+        """XML-RPC cannot carry Odoo's None: such a method commits, then faults on marshalling
+        its result. That fault is the method's success; the caller verifies the state."""
+        try:
+            self.execute(model, method, *args, **kwargs)
+        except OdooError as exc:
+            if _MARSHAL_NONE not in str(exc):
+                raise
+
 
 def classify_fault(what: str, fault: str) -> OdooError:
     """An Odoo fault as one line, marked transient when Odoo hit a serialization conflict."""
     lines = [line.strip() for line in fault.strip().splitlines() if line.strip()]
-    message = lines[-1] if lines else "unknown fault"
+    if lines and lines[0].startswith("Traceback"):
+        message = lines[-1]  # an unexpected error: its last line names it
+    else:
+        message = " ".join(lines) or "unknown fault"  # a user error: Odoo's whole message
+    if _MARSHAL_NONE in fault:
+        message = f"{_MARSHAL_NONE} ({message})"
     transient = any(marker in fault.lower() for marker in _TRANSIENT_FAULTS)
     return OdooError(f"Odoo refused {what}: {message}", transient=transient)

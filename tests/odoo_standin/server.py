@@ -6,19 +6,26 @@ It answers the two endpoints the product uses, as Odoo does:
 * ``/xmlrpc/2/object``: ``execute_kw(db, uid, password, model, method, args, kwargs)``.
 
 Methods are looked up per model first, then among the generic ones (``search_read``,
-``search``, ``read``, ``search_count``, ``fields_get``), so a test or a later stand-in can add a
-model's own behaviour with ``register``. Each call is one transaction: a method registered as
-writing sees its changes rolled back if it fails. Faults read like Odoo's: 'Access Denied'
-(code 3), "Object x doesn't exist" (a user error, code 2), otherwise a traceback whose last line
-names the error (code 1).
+``search``, ``read``, ``search_count``, ``fields_get``, ``create``, ``write``, ``unlink``,
+``load``, ``read_group``, ``check_access_rights``), so a stand-in can add a model's own
+behaviour with ``register`` (``tests/odoo_standin/central.py`` builds the Odoo 17 central).
+Each call is one transaction: every change it made is undone if it fails, as Odoo rolls back
+the call's cursor. Faults read like Odoo's: 'Access Denied' (code 3), "Object x doesn't exist"
+(a user error, code 2), otherwise a traceback whose last line names the error (code 1).
+
+``faults`` injects what a network and a busy server do: a call refused before it runs (HTTP
+503, or PostgreSQL's serialization failure), or a call that commits and then loses its answer
+(the connection drops), for tests of retries and of resuming.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import random
 import threading
 import xmlrpc.client
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -58,28 +65,55 @@ class Field:
     type: str
     relation: str | None = None
     string: str = ""
+    required: bool = False
+    default: Any = None
+    inverse: str | None = None
+    """For a one2many: the many2one on the related model that points back."""
 
     @classmethod
-    def of(cls, name: str, spec: FieldSpec) -> Field:
+    def of(cls, name: str, spec: FieldSpec | Field) -> Field:
+        if isinstance(spec, Field):
+            return spec if spec.string else _with_string(spec, name)
         if isinstance(spec, tuple):
-            return cls(spec[0], spec[1], name.replace("_", " ").title())
-        return cls(spec, None, name.replace("_", " ").title())
+            return cls(spec[0], spec[1], _label(name))
+        return cls(spec, None, _label(name))
 
     def describe(self) -> dict[str, Any]:
-        description: dict[str, Any] = {"type": self.type, "string": self.string}
+        description: dict[str, Any] = {
+            "type": self.type,
+            "string": self.string,
+            "required": self.required,
+        }
         if self.relation is not None:
             description["relation"] = self.relation
         return description
 
 
+def _label(name: str) -> str:
+    return name.replace("_", " ").title()
+
+
+def _with_string(spec: Field, name: str) -> Field:
+    return Field(spec.type, spec.relation, _label(name), spec.required, spec.default, spec.inverse)
+
+
+Check = Callable[["OdooStandIn", "Model", dict[str, Any]], None]
+"""A model's rule over one record after a create or write; raises a fault to refuse it."""
+
+
 @dataclass
 class Model:
-    """A model's fields and records; a record stores None for empty, an id for a many2one."""
+    """A model's fields and records; a record stores None for empty, an id for a many2one.
+
+    Records are replaced, never changed in place, so a transaction can undo a call by keeping
+    the record dicts it started from.
+    """
 
     name: str
     fields: dict[str, Field]
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
+    checks: list[Check] = field(default_factory=list)
 
     def field(self, name: str) -> Field:
         if name == "id":
@@ -97,12 +131,44 @@ class Model:
                 self.field(name)
         record_id = int(values.get("id") or self.next_id)
         self.next_id = max(self.next_id, record_id + 1)
+        defaults = {
+            name: copy.copy(spec.default) for name, spec in self.fields.items() if spec.default
+        }
         self.records[record_id] = {
             **dict.fromkeys(self.fields),
+            **defaults,
             **values,
             "id": record_id,
         }
         return record_id
+
+
+@dataclass
+class FaultPlan:
+    """Injected faults: each call is refused with ``refuse_rate`` (HTTP 503 or a serialization
+    failure, nothing committed) or, with ``drop_rate``, committed and its answer lost."""
+
+    refuse_rate: float = 0.0
+    drop_rate: float = 0.0
+    seed: int = 0
+    refused: int = 0
+    dropped: int = 0
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def draw(self) -> str | None:
+        roll = self._random.random()
+        if roll < self.refuse_rate:
+            self.refused += 1
+            return "refuse"
+        if roll < self.refuse_rate + self.drop_rate:
+            self.dropped += 1
+            return "drop"
+        return None
+
+
+_call_state = threading.local()
 
 
 class OdooStandIn:
@@ -125,11 +191,23 @@ class OdooStandIn:
         self.version = version
         self.models: dict[str, Model] = {}
         self._methods: dict[tuple[str | None, str], tuple[Method, bool]] = {}
+        self.context: dict[str, Any] = {}
+        self.faults = FaultPlan()
+        self.denied_groups: set[str] = set()
+        self.denied: set[tuple[str, str]] = set()
+        """(model, operation) pairs the user may not do: check_access_rights says False."""
+        self.calls: dict[str, int] = defaultdict(int)
+        self._journal: list[tuple[Model, int, dict[str, Any] | None, int]] | None = None
+        self._touched: dict[str, set[int]] = defaultdict(set)
+        self.xid_index: dict[tuple[str, str], int] = {}
+        """(module, name) → ir.model.data id, kept with every change to that model."""
         self._lock = threading.RLock()
         self._server: MultiPathXMLRPCServer | None = None
         self._thread: threading.Thread | None = None
         for name, method in GENERIC_METHODS.items():
             self.register(name, method)
+        for name, method in WRITING_METHODS.items():
+            self.register(name, method, writes=True)
 
     @property
     def url(self) -> str:
@@ -138,7 +216,7 @@ class OdooStandIn:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def add_model(self, name: str, fields: dict[str, FieldSpec]) -> Model:
+    def add_model(self, name: str, fields: dict[str, FieldSpec | Field]) -> Model:
         with self._lock:
             model = self.models.get(name)
             if model is None:
@@ -147,8 +225,79 @@ class OdooStandIn:
                 model.fields[field_name] = Field.of(field_name, spec)
             return model
 
+    # --- changes, journalled so that a call (or a record of a ``load``) can be undone ---------
+
+    def _remember(self, model: Model, record_id: int) -> None:
+        if self._journal is not None:
+            self._journal.append((model, record_id, model.records.get(record_id), model.next_id))
+
+    def _reindex(self, model: Model, record_id: int, before: dict[str, Any] | None) -> None:
+        if model.name != "ir.model.data":
+            return
+        if before is not None:
+            self.xid_index.pop((before["module"], before["name"]), None)
+        after = model.records.get(record_id)
+        if after is not None:
+            self.xid_index[(after["module"], after["name"])] = record_id
+
+    def insert(self, model: Model, values: dict[str, Any]) -> int:
+        """A new record from stored values (ids for relations), with the model's defaults."""
+        self._remember(model, model.next_id)
+        record_id = model.create(values)
+        self._reindex(model, record_id, None)
+        self._touched[model.name].add(record_id)
+        return record_id
+
+    def replace(self, model: Model, record_id: int, values: dict[str, Any]) -> None:
+        self._remember(model, record_id)
+        before = model.records[record_id]
+        model.records[record_id] = {**before, **values}
+        self._reindex(model, record_id, before)
+        self._touched[model.name].add(record_id)
+
+    def remove(self, model: Model, record_id: int) -> None:
+        self._remember(model, record_id)
+        before = model.records.pop(record_id)
+        self._reindex(model, record_id, before)
+        self._touched[model.name].discard(record_id)
+
+    def savepoint(self) -> int:
+        return len(self._journal or [])
+
+    def rollback_to(self, savepoint: int) -> None:
+        journal = self._journal or []
+        while len(journal) > savepoint:
+            model, record_id, previous, next_id = journal.pop()
+            current = model.records.pop(record_id, None)
+            if previous is not None:
+                model.records[record_id] = previous
+            if current is not None or previous is not None:
+                self._reindex_undo(model, current, previous)
+            model.next_id = next_id
+
+    def _reindex_undo(
+        self, model: Model, current: dict[str, Any] | None, previous: dict[str, Any] | None
+    ) -> None:
+        if model.name != "ir.model.data":
+            return
+        if current is not None:
+            self.xid_index.pop((current["module"], current["name"]), None)
+        if previous is not None:
+            self.xid_index[(previous["module"], previous["name"])] = previous["id"]
+
+    def run_checks(self) -> None:
+        """Each touched record's model rules, as Odoo runs constraints when it flushes."""
+        touched, self._touched = self._touched, defaultdict(set)
+        for name, ids in touched.items():
+            model = self.models[name]
+            for record_id in sorted(ids):
+                record = model.records.get(record_id)
+                if record is not None:
+                    for check in model.checks:
+                        check(self, model, record)
+
     def add_records(
-        self, model: str, fields: dict[str, FieldSpec], records: Iterable[dict[str, Any]]
+        self, model: str, fields: dict[str, FieldSpec | Field], records: Iterable[dict[str, Any]]
     ) -> list[int]:
         """Declare the model's fields (if new) and store the records; return their ids."""
         with self._lock:
@@ -235,17 +384,31 @@ class OdooStandIn:
         if uid != self.uid or password != self.password:
             raise xmlrpc.client.Fault(ACCESS_DENIED, "Access Denied")
         kwargs = dict(kwargs or {})
-        kwargs.pop("context", None)
+        context = kwargs.pop("context", None) or {}
         with self._lock:
+            fault = self.faults.draw()
+            if fault == "refuse":
+                raise server_error(
+                    "psycopg2.errors.SerializationFailure",
+                    "could not serialize access due to concurrent update",
+                )
+            self.calls[f"{model}.{method}"] += 1
             target = self.models.get(model)
             if target is None:
                 raise user_error(f"Object {model} doesn't exist")
             handler, writes = self._method(model, method)
+            self.context = dict(context)
             with self._transaction(writes):
                 try:
-                    return handler(self, target, *args, **kwargs)
+                    result = handler(self, target, *args, **kwargs)
                 except TypeError as exc:
                     raise server_error("TypeError", str(exc)) from None
+            if fault == "drop":
+                _call_state.drop = True
+            if result is None:
+                # committed; XML-RPC cannot carry Odoo's None, so the answer is this fault
+                raise server_error("TypeError", "cannot marshal None unless allow_none is enabled")
+            return result
 
     def _method(self, model: str, method: str) -> tuple[Method, bool]:
         found = self._methods.get((model, method)) or self._methods.get((None, method))
@@ -260,13 +423,16 @@ class OdooStandIn:
     @contextlib.contextmanager
     def _transaction(self, writes: bool) -> Iterator[None]:
         """Undo a writing method's changes if it fails, as Odoo rolls back the call's cursor."""
-        snapshot = copy.deepcopy(self.models) if writes else None
+        self._journal = [] if writes else None
+        self._touched = defaultdict(set)
         try:
             yield
+            self.run_checks()
         except BaseException:
-            if snapshot is not None:
-                self.models = snapshot
+            self.rollback_to(0)
             raise
+        finally:
+            self._journal = None
 
     def display_name(self, model: str | None, record_id: int) -> str:
         found = self.models.get(model or "")
@@ -276,11 +442,46 @@ class OdooStandIn:
         return f"{model},{record_id}"
 
 
+class _DroppingWriter:
+    """The response stream; a call whose answer is to be lost writes nowhere."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def write(self, data: bytes) -> int:
+        if getattr(_call_state, "drop", False):
+            return len(data)
+        return int(self.real.write(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
 class _Handler(SimpleXMLRPCRequestHandler):
     rpc_paths = ("/xmlrpc/2/common", "/xmlrpc/2/object")
 
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        _call_state.drop = False
+        self.wfile = _DroppingWriter(self.wfile)  # type: ignore[assignment]
+        super().do_POST()
+        if getattr(_call_state, "drop", False):
+            self.close_connection = True
+            self.wfile = self.wfile.real  # type: ignore[attr-defined]
+            self.connection.shutdown(2)  # the client sees the connection reset, no answer
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a test's output is not the place for request lines."""
+
+
+def active_domain(standin: OdooStandIn, model: Model, domain: list[Any] | None) -> list[Any]:
+    """Odoo hides archived records from a search unless the domain asks about ``active`` or
+    the context says ``active_test: False``."""
+    domain = list(domain or [])
+    if "active" not in model.fields or standin.context.get("active_test") is False:
+        return domain
+    if any(isinstance(term, list | tuple) and term and term[0] == "active" for term in domain):
+        return domain
+    return [*domain, ["active", "=", True]]
 
 
 def sorted_records(records: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -344,6 +545,8 @@ def leaf(model: Model, record: dict[str, Any], term: Any) -> bool:
         if operator in ("not in", "!="):
             unwanted = other if isinstance(other, list) else [other]
             return not any(record_id in unwanted for record_id in ids)
+    if definition.type == "boolean" and operator in ("=", "!="):
+        return (bool(value) == bool(other)) == (operator == "=")
     if other is False and operator in ("=", "!="):
         other = None  # Odoo: ('x', '=', False) means "x is empty"
     if operator in ("in", "not in") and isinstance(other, list):
@@ -428,7 +631,7 @@ def search_read(
     order: str | None = None,
 ) -> list[dict[str, Any]]:
     names = field_names(model, fields)
-    found = search_records(model, domain, offset, limit, order)
+    found = search_records(model, active_domain(standin, model, domain), offset, limit, order)
     return [read_record(standin, model, record, names) for record in found]
 
 
@@ -440,6 +643,7 @@ def search(
     limit: int | None = None,
     order: str | None = None,
 ) -> list[int]:
+    domain = active_domain(standin, model, domain)
     return [record["id"] for record in search_records(model, domain, offset, limit, order)]
 
 
@@ -459,7 +663,7 @@ def read(
 def search_count(
     standin: OdooStandIn, model: Model, domain: list[Any] | None = None, limit: int | None = None
 ) -> int:
-    return len(search_records(model, domain, 0, limit))
+    return len(search_records(model, active_domain(standin, model, domain), 0, limit))
 
 
 def fields_get(
@@ -480,10 +684,427 @@ def fields_get(
     return result
 
 
+# --- writing ------------------------------------------------------------------------------------
+
+
+def stored_value(standin: OdooStandIn, model: Model, name: str, value: Any) -> Any:
+    """A value as sent by a client, as the stand-in stores it (None for empty)."""
+    definition = model.field(name)
+    if definition.type == "boolean":
+        return bool(value)
+    if value is False or value == "":
+        return None
+    if definition.type == "many2one":
+        if isinstance(value, list | tuple):
+            value = value[0]
+        target = standin.models.get(definition.relation or "")
+        if target is None or int(value) not in target.records:
+            raise server_error(
+                "psycopg2.errors.ForeignKeyViolation",
+                f'insert or update on table "{table_name(model)}" violates foreign key '
+                f'constraint on "{name}": {definition.relation}({value}) does not exist',
+            )
+        return int(value)
+    if definition.type == "monetary":
+        return round(float(value), 3)
+    if definition.type == "float":
+        return float(value)
+    if definition.type == "integer":
+        return int(value)
+    return value
+
+
+def table_name(model: Model) -> str:
+    return model.name.replace(".", "_")
+
+
+def required_missing(model: Model, record: dict[str, Any]) -> str | None:
+    for name, definition in model.fields.items():
+        if definition.required and record.get(name) in (None, "", False):
+            return name
+    return None
+
+
+def create_one(standin: OdooStandIn, model: Model, values: dict[str, Any]) -> int:
+    """Create a record and the lines its one2many commands carry."""
+    plain, commands = split_values(standin, model, values)
+    record_id = standin.insert(model, plain)
+    missing = required_missing(model, model.records[record_id])
+    if missing is not None:
+        raise server_error(
+            "psycopg2.errors.NotNullViolation",
+            f'null value in column "{missing}" of relation "{table_name(model)}" violates '
+            "not-null constraint",
+        )
+    apply_commands(standin, model, record_id, commands)
+    return record_id
+
+
+def split_values(
+    standin: OdooStandIn, model: Model, values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    plain: dict[str, Any] = {}
+    commands: dict[str, list[Any]] = {}
+    for name, value in values.items():
+        definition = model.field(name)
+        if definition.type in ("one2many", "many2many"):
+            commands[name] = list(value or [])
+        else:
+            plain[name] = stored_value(standin, model, name, value)
+    return plain, commands
+
+
+def apply_commands(
+    standin: OdooStandIn, model: Model, record_id: int, commands: dict[str, list[Any]]
+) -> None:
+    """One2many commands: (0, 0, values) creates a line, (1, id, values) updates one,
+    (2, id) deletes one, (4, id) links one, (6, 0, ids) replaces the set."""
+    for name, items in commands.items():
+        definition = model.field(name)
+        lines = standin.models[definition.relation or ""]
+        inverse = definition.inverse
+        for command in items:
+            code = command[0]
+            if code == 0 and inverse:
+                create_one(standin, lines, {**command[2], inverse: record_id})
+            elif code == 1:
+                write_one(standin, lines, int(command[1]), command[2])
+            elif code == 2:
+                standin.remove(lines, int(command[1]))
+            elif code == 4 and inverse:
+                write_one(standin, lines, int(command[1]), {inverse: record_id})
+            elif code in (4, 6) and not inverse:
+                linked = list(model.records[record_id].get(name) or [])
+                added = [int(command[1])] if code == 4 else [int(i) for i in command[2]]
+                standin.replace(model, record_id, {name: added if code == 6 else linked + added})
+            else:
+                raise server_error("ValueError", f"Unsupported command {command!r} on {name}")
+
+
+def write_one(standin: OdooStandIn, model: Model, record_id: int, values: dict[str, Any]) -> None:
+    if record_id not in model.records:
+        raise user_error(
+            f"Record does not exist or has been deleted.\n(Record: {model.name}({record_id},))"
+        )
+    plain, commands = split_values(standin, model, values)
+    standin.replace(model, record_id, plain)
+    missing = required_missing(model, model.records[record_id])
+    if missing is not None:
+        raise user_error(f"The field '{model.field(missing).string}' ({missing}) is required.")
+    apply_commands(standin, model, record_id, commands)
+
+
+def create(
+    standin: OdooStandIn, model: Model, values: dict[str, Any] | list[dict[str, Any]]
+) -> int | list[int]:
+    if isinstance(values, list):
+        return [create_one(standin, model, item) for item in values]
+    return create_one(standin, model, values)
+
+
+def write(standin: OdooStandIn, model: Model, ids: list[int] | int, values: dict[str, Any]) -> bool:
+    for record_id in ids if isinstance(ids, list) else [ids]:
+        write_one(standin, model, int(record_id), values)
+    return True
+
+
+def unlink(standin: OdooStandIn, model: Model, ids: list[int] | int) -> bool:
+    """Delete records: their one2many lines go with them, and so do their external ids; any
+    other record pointing at one of them refuses the deletion (ondelete restrict)."""
+    wanted = {int(i) for i in (ids if isinstance(ids, list) else [ids])} & set(model.records)
+    owned = {
+        (spec.relation, spec.inverse) for spec in model.fields.values() if spec.type == "one2many"
+    }
+    for other in list(standin.models.values()):
+        for name, definition in other.fields.items():
+            if definition.type != "many2one" or definition.relation != model.name:
+                continue
+            users = [r["id"] for r in other.records.values() if r.get(name) in wanted]
+            if users and (other.name, name) in owned:
+                unlink(standin, other, users)
+            elif users and not (other is model and set(users) <= wanted):
+                raise user_error(
+                    "The operation cannot be completed: another model requires the record "
+                    "being deleted. If possible, archive it instead.\n\n"
+                    f"Model: {other.name}, Constraint: {table_name(other)}_{name}_fkey"
+                )
+    for record_id in sorted(wanted):
+        standin.remove(model, record_id)
+    data = standin.models.get("ir.model.data")
+    if data is not None and model is not data:
+        for entry in list(data.records.values()):
+            if entry.get("model") == model.name and entry.get("res_id") in wanted:
+                standin.remove(data, entry["id"])
+    return True
+
+
+def check_access_rights(
+    standin: OdooStandIn, model: Model, operation: str, raise_exception: bool = True
+) -> bool:
+    allowed = (model.name, operation) not in standin.denied
+    if not allowed and raise_exception:
+        raise server_error(
+            "odoo.exceptions.AccessError",
+            f"You are not allowed to {operation} '{model.name}' records.",
+        )
+    return allowed
+
+
+def read_group(
+    standin: OdooStandIn,
+    model: Model,
+    domain: list[Any],
+    fields: list[str],
+    groupby: list[str] | str,
+    offset: int = 0,
+    limit: int | None = None,
+    orderby: str | None = None,
+    lazy: bool = True,
+) -> list[dict[str, Any]]:
+    """Sums per group: ``fields`` as 'name:sum' or 'name', one level of ``groupby``."""
+    keys = [groupby] if isinstance(groupby, str) else list(groupby)
+    key = keys[0]
+    model.field(key)
+    measures = [spec.split(":")[0] for spec in fields if spec.split(":")[0] != key]
+    for name in measures:
+        model.field(name)
+    groups: dict[Any, dict[str, Any]] = {}
+    for record in search_records(model, active_domain(standin, model, domain)):
+        value = record.get(key)
+        group = groups.setdefault(
+            value,
+            {
+                key: read_value(standin, model, key, value),
+                f"{key}_count": 0,
+                **dict.fromkeys(measures, 0.0),
+            },
+        )
+        group[f"{key}_count"] += 1
+        for name in measures:
+            group[name] = round(group[name] + float(record.get(name) or 0), 6)
+    ordered = sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0])))
+    return [group for _, group in ordered][offset : offset + limit if limit else None]
+
+
+# --- load: Odoo's import, records and their external ids in one call --------------------------
+
+
+def xid_lookup(standin: OdooStandIn, xid: str) -> tuple[str, int] | None:
+    """(model, id) of an external id 'module.name', or None."""
+    module, _, name = xid.partition(".")
+    entry_id = standin.xid_index.get((module, name))
+    if entry_id is None:
+        return None
+    entry = standin.models["ir.model.data"].records[entry_id]
+    return str(entry["model"]), int(entry["res_id"])
+
+
+def xid_register(standin: OdooStandIn, xid: str, model: Model, record_id: int) -> None:
+    module, _, name = xid.partition(".")
+    if not name:
+        module, name = "__import__", module
+    standin.insert(
+        standin.models["ir.model.data"],
+        {"module": module, "name": name, "model": model.name, "res_id": record_id},
+    )
+
+
+class ImportValueError(Exception):
+    """A value a column cannot take; ``load`` reports it against the record."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def import_value(standin: OdooStandIn, model: Model, path: list[str], text: Any) -> Any:
+    """A cell of an import, as the value ``create``/``write`` take."""
+    name = path[0]
+    definition = model.field(name)
+    if text in ("", None, False):
+        return False
+    if definition.type == "many2one":
+        target = standin.models[definition.relation or ""]
+        if path[1:] == ["id"]:
+            found = xid_lookup(standin, str(text))
+            if found is None or found[1] not in target.records:
+                raise ImportValueError(
+                    f"No matching record found for external id '{text}' in field "
+                    f"'{definition.string}'",
+                    name,
+                )
+            return found[1]
+        if path[1:] == [".id"]:
+            if int(text) not in target.records:
+                raise ImportValueError(
+                    f"No matching record found for database id '{text}' in field "
+                    f"'{definition.string}'",
+                    name,
+                )
+            return int(text)
+        raise ImportValueError(f"Unsupported import path {'/'.join(path)}", name)
+    if definition.type == "boolean":
+        return str(text).strip().lower() in ("1", "true", "yes")
+    if definition.type in ("float", "monetary"):
+        try:
+            return float(text)
+        except ValueError:
+            raise ImportValueError(
+                f"'{text}' does not seem to be a number for field '{definition.string}'", name
+            ) from None
+    if definition.type == "integer":
+        return int(text)
+    if definition.type == "date":
+        try:
+            return date_text(str(text))
+        except ValueError:
+            raise ImportValueError(
+                f"'{text}' does not seem to be a valid date for field '{definition.string}'", name
+            ) from None
+    return str(text)
+
+
+def date_text(text: str) -> str:
+    from datetime import date
+
+    return date.fromisoformat(text).isoformat()
+
+
+def load(
+    standin: OdooStandIn, model: Model, fields: list[str], data: list[list[Any]]
+) -> dict[str, Any]:
+    """Odoo's ``load``: rows of text under import paths ('id', 'parent_id/id', 'line_ids/debit').
+
+    A row whose own columns are all empty continues the record above with another line. A
+    record with an external id that exists is updated, and so is each line with one. Any
+    failing record fails the whole call: ``ids`` is False and nothing is kept.
+    """
+    paths = [name.split("/") for name in fields]
+    for path in paths:
+        if path[0] != "id":
+            model.field(path[0])
+    nested = [
+        index
+        for index, path in enumerate(paths)
+        if path[0] != "id" and model.field(path[0]).type == "one2many"
+    ]
+    own = [index for index in range(len(paths)) if index not in nested]
+    records: list[tuple[int, int, list[Any], list[list[Any]]]] = []
+    for number, row in enumerate(data):
+        if not records or any(row[index] not in ("", None, False) for index in own):
+            records.append((number, number, row, []))
+        else:
+            first, _, head, _ = records[-1]
+            records[-1] = (first, number, head, records[-1][3])
+        if any(row[index] not in ("", None, False) for index in nested):
+            records[-1][3].append(row)
+    ids: list[int] = []
+    messages: list[dict[str, Any]] = []
+    for number, (first, last, head, lines) in enumerate(records):
+        savepoint = standin.savepoint()
+        try:
+            ids.append(load_record(standin, model, paths, own, nested, head, lines))
+            standin.run_checks()
+        except ImportValueError as exc:
+            standin.rollback_to(savepoint)
+            messages.append(_message(number, first, last, str(exc), exc.field))
+        except xmlrpc.client.Fault as fault:
+            standin.rollback_to(savepoint)
+            text = str(fault.faultString).strip().splitlines()
+            message = text[-1] if text and text[0].startswith("Traceback") else "\n".join(text)
+            if text and text[0].startswith("Traceback"):
+                message = f"Unknown error during import: {message}"
+            messages.append(_message(number, first, last, message, None))
+    if messages:
+        standin.rollback_to(0)
+        return {"ids": False, "messages": messages, "nextrow": 0}
+    return {"ids": ids, "messages": [], "nextrow": 0}
+
+
+def _message(record: int, first: int, last: int, text: str, field: str | None) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "type": "error",
+        "record": record,
+        "rows": {"from": first, "to": last},
+        "message": text,
+    }
+    if field is not None:
+        message["field"] = field
+    return message
+
+
+def load_record(
+    standin: OdooStandIn,
+    model: Model,
+    paths: list[list[str]],
+    own: list[int],
+    nested: list[int],
+    head: list[Any],
+    lines: list[list[Any]],
+) -> int:
+    xid = next((str(head[i]) for i in own if paths[i] == ["id"] and head[i]), None)
+    values: dict[str, Any] = {}
+    for index in own:
+        path = paths[index]
+        if path[0] == "id":
+            continue
+        definition = model.field(path[0])
+        value = import_value(standin, model, path, head[index])
+        if definition.required and value is False:
+            raise ImportValueError(
+                f"Missing required value for the field '{definition.string}' ({path[0]})",
+                path[0],
+            )
+        values[path[0]] = value
+    existing = xid_lookup(standin, xid) if xid else None
+    if existing is not None and existing[1] not in model.records:
+        existing = None
+    if existing is None:
+        record_id = create_one(standin, model, values)
+        if xid:
+            xid_register(standin, xid, model, record_id)
+    else:
+        record_id = existing[1]
+        write_one(standin, model, record_id, values)
+    by_field: dict[str, list[int]] = {}
+    for index in nested:
+        by_field.setdefault(paths[index][0], []).append(index)
+    for name, columns in by_field.items():
+        definition = model.field(name)
+        line_model = standin.models[definition.relation or ""]
+        for line in lines:
+            line_xid = next((str(line[i]) for i in columns if paths[i][1:] == ["id"]), "")
+            line_values = {
+                paths[i][1]: import_value(standin, line_model, paths[i][1:], line[i])
+                for i in columns
+                if paths[i][1:] != ["id"]
+            }
+            found = xid_lookup(standin, line_xid) if line_xid else None
+            if found is not None and found[1] in line_model.records:
+                write_one(standin, line_model, found[1], line_values)
+            else:
+                line_id = create_one(
+                    standin, line_model, {**line_values, definition.inverse or "": record_id}
+                )
+                if line_xid:
+                    xid_register(standin, line_xid, line_model, line_id)
+        standin.replace(model, record_id, {})  # the record's own rules see its new lines
+    return record_id
+
+
 GENERIC_METHODS: dict[str, Method] = {
     "search_read": search_read,
     "search": search,
     "read": read,
     "search_count": search_count,
     "fields_get": fields_get,
+    "check_access_rights": check_access_rights,
+    "read_group": read_group,
+}
+
+WRITING_METHODS: dict[str, Method] = {
+    "create": create,
+    "write": write,
+    "unlink": unlink,
+    "load": load,
 }

@@ -70,9 +70,18 @@ def test_order_puts_empty_values_last_when_ascending(model: Model) -> None:
 
 def test_search_read_sends_false_for_empty_and_pages(model: Model) -> None:
     standin = OdooStandIn()
+    standin.context = {"active_test": False}
     found = search_read(standin, model, [], ["name", "category_ids"], offset=1, limit=5)
 
     assert found == [
         {"id": 2, "name": "Ali", "category_ids": []},
         {"id": 3, "name": False, "category_ids": []},
     ]
+
+
+def test_search_hides_archived_records_unless_asked(model: Model) -> None:
+    standin = OdooStandIn()
+    assert [r["id"] for r in search_read(standin, model, [], ["name"])] == [1, 3]
+    assert [r["id"] for r in search_read(standin, model, [["active", "=", False]], ["name"])] == [2]
+    standin.context = {"active_test": False}
+    assert [r["id"] for r in search_read(standin, model, [], ["name"])] == [1, 2, 3]

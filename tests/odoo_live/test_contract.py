@@ -1,0 +1,322 @@
+"""The Odoo 17 behaviours the loader depends on, asserted the same way against the stand-in and,
+when ODOO_URL is set, a real Odoo: the stand-in's fidelity is shown, not assumed.
+
+Each test keeps its external ids in a module of its own and deletes what it created.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from consolidation.odoo_rpc import OdooError
+from tests.odoo_live.conftest import Central
+
+pytestmark = pytest.mark.odoo_live
+QUIET = {"context": {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}}
+
+
+class Created:
+    """Records a test made, deleted in reverse order at its end (entries reset to draft)."""
+
+    def __init__(self, central: Central) -> None:
+        self.central = central
+        self.records: list[tuple[str, int]] = []
+
+    def add(self, model: str, ids: list[int] | int) -> None:
+        for record_id in ids if isinstance(ids, list) else [ids]:
+            self.records.append((model, record_id))
+
+    def cleanup(self) -> None:
+        odoo = self.central.transport
+        for model, record_id in reversed(self.records):
+            try:
+                if model == "account.move":
+                    odoo.execute_void(model, "button_draft", [record_id])
+                odoo.execute(model, "unlink", [record_id])
+            except OdooError:
+                pass  # already gone, or deleted with its parent
+
+
+@pytest.fixture
+def created(central: Central) -> Iterator[Created]:
+    tracker = Created(central)
+    yield tracker
+    tracker.cleanup()
+
+
+def _accounts(central: Central) -> tuple[int, int]:
+    found = central.transport.execute(
+        "account.account",
+        "search_read",
+        [["account_type", "in", ["asset_cash", "expense"]]],
+        fields=["account_type"],
+        order="id",
+    )
+    cash = next(a["id"] for a in found if a["account_type"] == "asset_cash")
+    expense = next(a["id"] for a in found if a["account_type"] == "expense")
+    return cash, expense
+
+
+def _general_journal(central: Central) -> int:
+    found = central.transport.execute(
+        "account.journal", "search", [["type", "=", "general"]], limit=1, order="id"
+    )
+    return int(found[0])
+
+
+def _move_rows(
+    central: Central, name: str, lines: list[tuple[int, str, str]], *, line_xids: bool = True
+) -> list[list[Any]]:
+    journal = _general_journal(central)
+    rows: list[list[Any]] = []
+    for number, (account, debit, credit) in enumerate(lines):
+        head = [central.xid(name), str(journal), "2026-01-31", name] if number == 0 else [""] * 4
+        line_xid = central.xid(f"{name}_line_{number}") if line_xids else ""
+        rows.append([*head, line_xid, str(account), f"line {number}", debit, credit])
+    return rows
+
+
+MOVE_FIELDS = [
+    "id",
+    "journal_id/.id",
+    "date",
+    "ref",
+    "line_ids/id",
+    "line_ids/account_id/.id",
+    "line_ids/name",
+    "line_ids/debit",
+    "line_ids/credit",
+]
+
+
+def test_version_is_odoo_17_and_login_checks_the_password(central: Central) -> None:
+    version = central.transport.version()
+    assert version["server_version_info"][0] == 17
+    assert central.transport.authenticate() > 0
+    central.transport._password = type(central.transport._password)("wrong")
+    central.transport._uid = None
+    with pytest.raises(OdooError, match="was refused"):
+        central.transport.authenticate()
+
+
+def test_hr_and_account_are_installed_and_bhd_rounds_to_the_fils(central: Central) -> None:
+    odoo = central.transport
+    modules = odoo.execute(
+        "ir.module.module", "search_read", [["name", "in", ["hr", "account"]]], fields=["state"]
+    )
+    assert [m["state"] for m in modules] == ["installed", "installed"]
+    bhd = odoo.execute(
+        "res.currency",
+        "search_read",
+        [["name", "=", "BHD"]],
+        fields=["rounding", "active"],
+        context={"active_test": False},
+    )
+    assert len(bhd) == 1
+    assert bhd[0]["rounding"] == 0.001
+
+
+def test_fields_get_names_required_fields(central: Central) -> None:
+    fields = central.transport.execute(
+        "hr.department", "fields_get", ["name", "parent_id", "no_such_field"], ["required", "type"]
+    )
+    assert fields["name"] == {"required": True, "type": "char"}
+    assert fields["parent_id"]["type"] == "many2one"
+    assert "no_such_field" not in fields
+
+
+def test_load_creates_with_external_ids_and_a_second_load_updates_the_same_record(
+    central: Central, created: Created
+) -> None:
+    odoo = central.transport
+    first = odoo.execute(
+        "hr.department", "load", ["id", "name"], [[central.xid("d1"), "Contract dept"]], **QUIET
+    )
+    assert first["messages"] == []
+    created.add("hr.department", first["ids"])
+    again = odoo.execute(
+        "hr.department", "load", ["id", "name"], [[central.xid("d1"), "Contract dept 2"]], **QUIET
+    )
+    assert again["ids"] == first["ids"]
+    data = odoo.execute(
+        "ir.model.data",
+        "search_read",
+        [["module", "=", central.module], ["name", "in", ["d1"]]],
+        fields=["model", "res_id"],
+    )
+    assert [(d["model"], d["res_id"]) for d in data] == [("hr.department", first["ids"][0])]
+    names = odoo.execute("hr.department", "read", first["ids"], ["name"])
+    assert names[0]["name"] == "Contract dept 2"
+
+
+def test_load_is_all_or_nothing_and_names_the_failing_record(
+    central: Central, created: Created
+) -> None:
+    odoo = central.transport
+    result = odoo.execute(
+        "hr.department",
+        "load",
+        ["id", "name"],
+        [[central.xid("good"), "Kept?"], [central.xid("bad"), ""]],
+        **QUIET,
+    )
+    assert result["ids"] is False
+    assert [(m["type"], m["record"]) for m in result["messages"]] == [("error", 1)]
+    assert "Missing required value" in result["messages"][0]["message"]
+    assert odoo.execute("hr.department", "search", [["name", "=", "Kept?"]]) == []
+
+
+def test_a_create_call_is_one_transaction(central: Central, created: Created) -> None:
+    odoo = central.transport
+    name = f"Contract {uuid.uuid4().hex[:6]}"
+    with pytest.raises(OdooError):
+        odoo.execute("hr.department", "create", [{"name": name}, {"parent_id": 1}])
+    assert odoo.execute("hr.department", "search", [["name", "=", name]]) == []
+
+
+def test_an_employee_without_a_name_crashes_the_server_with_key_error(central: Central) -> None:
+    with pytest.raises(OdooError, match="KeyError: 'name'") as refused:
+        central.transport.execute("hr.employee", "create", {"job_title": "no name"})
+    assert not refused.value.transient
+
+
+def test_an_unbalanced_entry_is_refused_at_create(central: Central, created: Created) -> None:
+    cash, expense = _accounts(central)
+    with pytest.raises(OdooError, match="not balanced"):
+        central.transport.execute(
+            "account.move",
+            "create",
+            {
+                "journal_id": _general_journal(central),
+                "date": "2026-01-31",
+                "line_ids": [
+                    (0, 0, {"account_id": cash, "debit": 10}),
+                    (0, 0, {"account_id": expense, "credit": 9}),
+                ],
+            },
+        )
+
+
+def test_amounts_are_rounded_to_the_currency(central: Central, created: Created) -> None:
+    odoo = central.transport
+    cash, expense = _accounts(central)
+    rows = _move_rows(central, "round", [(expense, "10.0004", "0"), (cash, "0", "10.0004")])
+    result = odoo.execute("account.move", "load", MOVE_FIELDS, rows, **QUIET)
+    created.add("account.move", result["ids"] or [])
+    assert result["messages"] == []
+    lines = odoo.execute(
+        "account.move.line", "search_read", [["move_id", "in", result["ids"]]], fields=["debit"]
+    )
+    assert sorted(line["debit"] for line in lines) == [0.0, 10.0]
+
+
+def test_line_external_ids_keep_a_reload_from_appending_lines(
+    central: Central, created: Created
+) -> None:
+    """Measured on Odoo 17: lines without external ids are appended again by every load."""
+    odoo = central.transport
+    cash, expense = _accounts(central)
+    lines = [(expense, "5.250", "0"), (cash, "0", "5.250")]
+    result = odoo.execute(
+        "account.move", "load", MOVE_FIELDS, _move_rows(central, "m", lines), **QUIET
+    )
+    created.add("account.move", result["ids"])
+    odoo.execute("account.move", "load", MOVE_FIELDS, _move_rows(central, "m", lines), **QUIET)
+
+    def count() -> int:
+        return int(
+            odoo.execute("account.move.line", "search_count", [["move_id", "in", result["ids"]]])
+        )
+
+    assert count() == 2
+    bare = _move_rows(central, "m", lines, line_xids=False)
+    odoo.execute("account.move", "load", MOVE_FIELDS, bare, **QUIET)
+    assert count() == 4
+    totals = odoo.execute(
+        "account.move.line",
+        "read_group",
+        [["move_id", "in", result["ids"]]],
+        ["debit:sum"],
+        ["move_id"],
+    )
+    assert totals[0]["debit"] == 10.5
+
+
+def test_posted_entries_cannot_be_deleted_and_button_draft_answers_marshal_none(
+    central: Central, created: Created
+) -> None:
+    odoo = central.transport
+    cash, expense = _accounts(central)
+    rows = _move_rows(central, "p", [(expense, "1.000", "0"), (cash, "0", "1.000")])
+    move_ids = odoo.execute("account.move", "load", MOVE_FIELDS, rows, **QUIET)["ids"]
+    created.add("account.move", move_ids)
+    assert odoo.execute("account.move", "action_post", move_ids) is False
+    with pytest.raises(OdooError, match="posted journal item"):
+        odoo.execute("account.move", "unlink", move_ids)
+    with pytest.raises(OdooError, match="cannot marshal None"):
+        odoo.execute("account.move", "button_draft", move_ids)
+    state = odoo.execute("account.move", "read", move_ids, ["state"])
+    assert state[0]["state"] == "draft"  # the fault came after the change was committed
+    odoo.execute_void("account.move", "action_post", move_ids)
+    odoo.execute_void("account.move", "button_draft", move_ids)
+    assert odoo.execute("account.move", "unlink", move_ids) is True
+    gone = odoo.execute(
+        "ir.model.data", "search", [["module", "=", central.module], ["name", "=", "p"]]
+    )
+    assert gone == []
+
+
+def test_journal_codes_are_cut_to_five_characters(central: Central, created: Created) -> None:
+    odoo = central.transport
+    code = "Q" + uuid.uuid4().hex[:8].upper()
+    journal = odoo.execute(
+        "account.journal", "create", {"name": f"Contract {code}", "code": code, "type": "general"}
+    )
+    created.add("account.journal", journal)
+    assert odoo.execute("account.journal", "read", [journal], ["code"])[0]["code"] == code[:5]
+
+
+def test_a_referenced_record_cannot_be_deleted_but_can_be_archived(
+    central: Central, created: Created
+) -> None:
+    odoo = central.transport
+    partner = odoo.execute("res.partner", "create", {"name": "Contract vendor"})
+    created.add("res.partner", partner)
+    bank = odoo.execute(
+        "res.partner.bank",
+        "create",
+        {"acc_number": f"BH{uuid.uuid4().hex[:20].upper()}", "partner_id": partner},
+    )
+    created.add("res.partner.bank", bank)
+    cash, expense = _accounts(central)
+    move = odoo.execute(
+        "account.move",
+        "create",
+        {
+            "journal_id": _general_journal(central),
+            "date": "2026-01-31",
+            "line_ids": [
+                (0, 0, {"account_id": expense, "debit": 2, "partner_id": partner}),
+                (0, 0, {"account_id": cash, "credit": 2}),
+            ],
+        },
+    )
+    created.add("account.move", move)
+    with pytest.raises(OdooError):
+        odoo.execute("res.partner", "unlink", [partner])
+    assert odoo.execute("res.partner", "write", [partner], {"active": False}) is True
+    assert odoo.execute("res.partner", "search", [["id", "=", partner]]) == []
+    archived = odoo.execute(
+        "res.partner", "search", [["id", "=", partner]], context={"active_test": False}
+    )
+    assert archived == [partner]
+
+
+def test_access_rights_can_be_asked(central: Central) -> None:
+    odoo = central.transport
+    for model in ("hr.employee", "account.move", "res.partner"):
+        assert odoo.execute(model, "check_access_rights", "create", raise_exception=False) is True
