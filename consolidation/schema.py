@@ -248,8 +248,32 @@ class Lineage:
         return (sa.UniqueConstraint("source_system", "source_key"),)
 
 
+class LoadRun(Base):
+    """One ``consolidate load`` into the central Odoo, with what it did per model."""
+
+    __tablename__ = "load_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator: Mapped[str] = mapped_column(sa.String(128))
+    central_url: Mapped[str] = mapped_column(sa.String(512), comment="Without credentials.")
+    central_database: Mapped[str] = mapped_column(sa.String(128))
+    sources: Mapped[str] = mapped_column(sa.Text)
+    workers: Mapped[int]
+    batch_size: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(16), comment="running, finished, failed")
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    summary: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    message: Mapped[str | None] = mapped_column(sa.Text)
+
+
 class CentralRef(Base):
-    """A unified row's counterpart in the central Odoo: model, id and external id."""
+    """A unified row's counterpart in the central Odoo: model, id and external id.
+
+    Written as soon as Odoo returns the ids of a chunk, so it is the load's checkpoint.
+    ``batch_id`` is the pipeline batch the row came from (what ``batches rollback`` undoes);
+    ministry-level records (departments, journals, analytic accounts) and the chart have none.
+    """
 
     __tablename__ = "central_ref"
     __table_args__ = (sa.UniqueConstraint("entity", "row_id"),)
@@ -261,7 +285,14 @@ class CentralRef(Base):
     central_id: Mapped[int]
     external_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     row_hash: Mapped[str] = mapped_column(sa.String(64))
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"))
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    load_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("load_run.id"))
+    state: Mapped[str] = mapped_column(
+        sa.String(16),
+        default="loaded",
+        server_default="loaded",
+        comment="loaded, draft, posted, archived",
+    )
     loaded_at: Mapped[datetime]
 
 

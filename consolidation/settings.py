@@ -43,8 +43,15 @@ class OdooSettings(BaseModel):
     url: str | None = None
     database: str | None = None
     login: str | None = None
-    password: SecretStr | None = None
+    password: SecretStr | None = Field(default=None, description="Password or API key.")
     timeout_seconds: float = 120.0
+    retry_attempts: int = Field(default=5, ge=1, le=20)
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+    workers: int = Field(default=2, ge=1, le=32)
+    config: Path | None = Field(
+        default=None,
+        description="What goes where in Odoo (YAML); mappings/central/odoo17.yaml if unset.",
+    )
 
 
 class ValidationSettings(BaseModel):

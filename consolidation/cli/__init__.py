@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from consolidation.cli import demo, extract, steward  # noqa: F401 - they register commands
+from consolidation.cli import central, demo, extract, steward  # noqa: F401 - they register
 from consolidation.cli.common import app, err_console
 from consolidation.errors import ConsolidationError
 from consolidation.settings import Settings

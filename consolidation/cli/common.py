@@ -27,6 +27,9 @@ demo_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(batches_app, name="batches")
+app.add_typer(
+    batches_app, name="batch", hidden=True
+)  # `consolidate batch rollback ID` reads well too
 app.add_typer(sources_app, name="sources")
 app.add_typer(demo_app, name="demo")
 

@@ -1,0 +1,111 @@
+"""What goes where in the central Odoo: the load's configuration file, checked when read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from consolidation.config_file import load_model
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "mappings" / "central" / "odoo17.yaml"
+
+TARGET_ORDER = (
+    "analytic_plan",
+    "ministry_department",
+    "ministry_analytic",
+    "ministry_journal",
+    "opening_journal",
+    "account",
+    "org_unit",
+    "job",
+    "vendor",
+    "vendor_bank",
+    "person",
+    "person_bank",
+    "employment",
+    "journal_entry",
+    "opening_balance",
+)
+"""Every target, dependencies first."""
+
+ODOO_ACCOUNT_TYPES = {
+    "asset_receivable",
+    "asset_cash",
+    "asset_current",
+    "asset_non_current",
+    "asset_prepayments",
+    "asset_fixed",
+    "liability_payable",
+    "liability_credit_card",
+    "liability_current",
+    "liability_non_current",
+    "equity",
+    "equity_unaffected",
+    "income",
+    "income_other",
+    "expense",
+    "expense_depreciation",
+    "expense_direct_cost",
+    "off_balance",
+}
+
+
+class JournalSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(max_length=5, description="Odoo cuts longer codes silently: refused here.")
+    name: str
+
+
+class CentralConfig(BaseModel):
+    """The load's choices; ``mappings/central/odoo17.yaml`` holds the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    module: str = Field(default="consolidation", pattern=r"^[a-z][a-z0-9_]*$")
+    company_mode: Literal["single"] = "single"
+    name_language: Literal["en", "ar"] = "en"
+    targets: list[str] = Field(default_factory=lambda: list(TARGET_ORDER))
+    analytic_plan: str = "Ministries"
+    opening_journal: JournalSpec = JournalSpec(code="OPBAL", name="Opening balances")
+    journal_codes: dict[str, str] = Field(default_factory=dict)
+    account_types: dict[str, str] = Field(default_factory=dict)
+    genders: dict[str, str] = Field(default_factory=lambda: {"male": "male", "female": "female"})
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, targets: list[str]) -> list[str]:
+        unknown = [name for name in targets if name not in TARGET_ORDER]
+        if unknown:
+            raise ValueError(f"unknown target {unknown[0]!r}; known: {', '.join(TARGET_ORDER)}")
+        return [name for name in TARGET_ORDER if name in targets]
+
+    @field_validator("journal_codes")
+    @classmethod
+    def _short_codes(cls, codes: dict[str, str]) -> dict[str, str]:
+        for ministry, code in codes.items():
+            if not 1 <= len(code) <= 5:
+                raise ValueError(
+                    f"journal code {code!r} of {ministry} has {len(code)} characters; Odoo keeps "
+                    "5 and cuts the rest silently"
+                )
+        return codes
+
+    @field_validator("account_types")
+    @classmethod
+    def _odoo_types(cls, types: dict[str, str]) -> dict[str, str]:
+        for unified, odoo in types.items():
+            if odoo not in ODOO_ACCOUNT_TYPES:
+                raise ValueError(f"{unified}: {odoo!r} is not an Odoo 17 account_type")
+        return types
+
+    def journal_code(self, ministry: str) -> str:
+        return self.journal_codes.get(ministry, ministry.upper())
+
+    def xid(self, name: str) -> str:
+        return f"{self.module}.{name}"
+
+
+def load_central_config(path: Path | None) -> CentralConfig:
+    return load_model(path or DEFAULT_CONFIG, CentralConfig)

@@ -1,0 +1,765 @@
+"""Feed the central Odoo from the unified store: idempotent, failure-isolating, parallel,
+resumable.
+
+* Every record has an external id; Odoo's ``load`` creates a record and its external id in one
+  transaction, and updates the record when the id exists. Journal items carry their own ids, so
+  a second load never appends lines.
+* ``central_ref`` is written as soon as a chunk's ids come back: it is the checkpoint. After a
+  crash, ids Odoo holds but the store never heard of are found by a bulk ``ir.model.data``
+  look-up and adopted, so the next run creates nothing twice.
+* Odoo rolls back a whole ``load`` when one record fails; a failing chunk is split until the
+  bad records stand alone. They go to the quarantine with Odoo's message; the rest loads.
+* Work is split into lanes by parent (department, partner, entry), so two workers never write
+  the same parent at once.
+* A changed entry that is already posted is never rewritten: it is reversed, and the new
+  version is loaded as a new entry; both are in the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from consolidation.central.config import CentralConfig
+from consolidation.central.targets import TARGETS, Line, Record, Selection, Target
+from consolidation.errors import ConsolidationError
+from consolidation.odoo_rpc import OdooError, OdooTransport
+from consolidation.schema import (
+    AuditEvent,
+    CentralRef,
+    IssueStatus,
+    LoadRun,
+    Severity,
+    ValidationIssue,
+    table_of,
+)
+
+log = logging.getLogger(__name__)
+
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+"""Odoo context keys that skip chatter and tracking during bulk loads."""
+LOAD_RULE = "central.load.refused"
+LOOKUP_CHUNK = 1_000
+
+
+class LoadError(ConsolidationError):
+    """The load cannot go on (terminal); a single bad record is quarantined instead."""
+
+
+@dataclass
+class ModelCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    adopted: int = 0
+    reversed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.failed
+
+
+@dataclass
+class Failure:
+    target: str
+    xid: str
+    source_key: str | None
+    message: str
+
+
+@dataclass
+class LoadReport:
+    run_id: int | None
+    dry_run: bool
+    counts: dict[str, ModelCounts] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+    models: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def records_written(self) -> int:
+        return sum(c.created + c.updated for c in self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 2),
+            "targets": {
+                name: {"model": self.models.get(name), **vars(counts)}
+                for name, counts in self.counts.items()
+            },
+            "failures": [vars(failure) for failure in self.failures],
+        }
+
+
+@dataclass
+class _Ref:
+    xid: str
+    central_id: int
+    row_hash: str
+    state: str
+
+
+@dataclass
+class _Outcome:
+    """What one chunk did in Odoo: ids of loaded records, refusals, posting states."""
+
+    loaded: list[tuple[Record, int]] = field(default_factory=list)
+    failed: list[tuple[Record, str]] = field(default_factory=list)
+    line_ids: dict[str, int] = field(default_factory=dict)
+    posted: set[int] = field(default_factory=set)
+
+
+Progress = Callable[[str, int, int], None]
+"""``progress(target, done, total)``."""
+
+
+class CentralLoader:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        connect: Callable[[], OdooTransport] | None,
+        config: CentralConfig,
+        *,
+        batch_size: int = 200,
+        workers: int = 2,
+        operator: str = "unknown",
+        progress: Progress | None = None,
+    ) -> None:
+        self.engine = engine
+        self.connect = connect
+        self.config = config
+        self.batch_size = batch_size
+        self.workers = workers
+        self.operator = operator
+        self.progress = progress or (lambda target, done, total: None)
+        self._local = threading.local()
+
+    # --- the transport, one per thread --------------------------------------------------------
+
+    def _odoo(self) -> OdooTransport:
+        transport = getattr(self._local, "transport", None)
+        if transport is None:
+            if self.connect is None:
+                raise LoadError("no central Odoo is configured (set CONSOLIDATION_ODOO__URL)")
+            transport = self._local.transport = self.connect()
+        return transport
+
+    def targets(self) -> list[Target]:
+        return [TARGETS[name] for name in self.config.targets]
+
+    # --- plan (dry run) ------------------------------------------------------------------------
+
+    def plan(self, selection: Selection) -> LoadReport:
+        """What a load would create, update and leave unchanged, from the store alone."""
+        report = LoadReport(run_id=None, dry_run=True)
+        with Session(self.engine) as session:
+            for target in self.targets():
+                refs = self._refs(session, target)
+                counts = report.counts[target.name] = ModelCounts()
+                report.models[target.name] = target.model
+                for record in target.read(session, selection, self.config):
+                    ref = refs.get(record.row_id)
+                    if record.refusal:
+                        counts.failed += 1
+                        report.failures.append(
+                            Failure(target.name, record.xid, record.source_key, record.refusal)
+                        )
+                    elif ref is None:
+                        counts.created += 1
+                    elif ref.row_hash == record.row_hash and ref.state != "draft":
+                        counts.unchanged += 1
+                    else:
+                        counts.updated += 1
+        return report
+
+    # --- load ----------------------------------------------------------------------------------
+
+    def load(self, selection: Selection, *, url: str = "", database: str = "") -> LoadReport:
+        started = time.perf_counter()
+        run_id = self._start_run(selection, url, database)
+        report = LoadReport(run_id=run_id, dry_run=False)
+        try:
+            for target in self.targets():
+                report.models[target.name] = target.model
+                report.counts[target.name] = self._load_target(target, selection, report, run_id)
+        except BaseException as exc:
+            report.seconds = time.perf_counter() - started
+            self._finish_run(run_id, report, "failed", str(exc))
+            raise
+        report.seconds = time.perf_counter() - started
+        self._finish_run(run_id, report, "finished", None)
+        return report
+
+    def _load_target(
+        self, target: Target, selection: Selection, report: LoadReport, run_id: int
+    ) -> ModelCounts:
+        counts = ModelCounts()
+        with Session(self.engine) as session:
+            records = list(target.read(session, selection, self.config))
+            refs = self._refs(session, target)
+        total = len(records)
+        self.progress(target.name, 0, total)
+        refused = [record for record in records if record.refusal]
+        for record in refused:
+            self._fail(report, counts, target, record, str(record.refusal))
+        self._checkpoint(target, run_id, _Outcome(failed=[(r, str(r.refusal)) for r in refused]))
+        records = [record for record in records if not record.refusal]
+        counts.adopted = self._adopt(target, records, refs, run_id)
+        work: list[Record] = []
+        planned: dict[int, str] = {}
+        reversals: list[tuple[Record, _Ref]] = []
+        for record in records:
+            ref = refs.get(record.row_id)
+            if ref is None or (ref.xid != record.xid and not target.posts):
+                work.append(record)
+                planned[record.row_id] = "created"
+            elif ref.row_hash == record.row_hash and ref.state != "draft":
+                counts.unchanged += 1
+            elif target.posts and ref.state == "posted":
+                reversals.append((record, ref))
+            else:
+                if ref.xid != record.xid:  # an entry replaced before: its current version
+                    record = _versioned(record, _version(ref.xid))
+                work.append(record)
+                planned[record.row_id] = "updated"
+        counts.created = sum(1 for kind in planned.values() if kind == "created")
+        counts.updated = len(planned) - counts.created
+        done = counts.unchanged + len(refused)
+        self.progress(target.name, done, total)
+        for level in sorted({record.level for record in work}):
+            for outcome in self._run_lanes(target, [r for r in work if r.level == level]):
+                self._checkpoint(target, run_id, outcome)
+                for record, message in outcome.failed:
+                    kind = planned[record.row_id]
+                    setattr(counts, kind, getattr(counts, kind) - 1)
+                    self._fail(report, counts, target, record, message)
+                done += len(outcome.loaded) + len(outcome.failed)
+                self.progress(target.name, done, total)
+        for record, ref in reversals:
+            self._reverse_and_replace(target, record, ref, run_id, counts, report)
+            done += 1
+            self.progress(target.name, done, total)
+        return counts
+
+    def _fail(
+        self, report: LoadReport, counts: ModelCounts, target: Target, record: Record, message: str
+    ) -> None:
+        counts.failed += 1
+        report.failures.append(Failure(target.name, record.xid, record.source_key, message))
+
+    # --- lanes: parallel work, one parent per lane ----------------------------------------------
+
+    def _run_lanes(self, target: Target, records: list[Record]) -> Iterator[_Outcome]:
+        if not records:
+            return
+        lanes: list[list[Record]] = [[] for _ in range(max(1, self.workers))]
+        for record in records:
+            lanes[zlib.crc32(record.group.encode()) % len(lanes)].append(record)
+        results: queue.Queue[_Outcome | BaseException | None] = queue.Queue()
+
+        def work(lane: list[Record]) -> None:
+            try:
+                for start in range(0, len(lane), self.batch_size):
+                    results.put(self._load_chunk(target, lane[start : start + self.batch_size]))
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                results.put(exc)
+            finally:
+                results.put(None)
+
+        threads = [
+            threading.Thread(target=work, args=(lane,), daemon=True, name=f"load-{target.name}")
+            for lane in lanes
+            if lane
+        ]
+        for thread in threads:
+            thread.start()
+        running, error = len(threads), None
+        while running:
+            item = results.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, BaseException):
+                error = error or item
+            elif error is None:
+                yield item
+        for thread in threads:
+            thread.join()
+        if error is not None:
+            raise error
+
+    def _load_chunk(self, target: Target, records: list[Record]) -> _Outcome:
+        """Load a chunk; isolate the records Odoo refuses; post entries; resolve line ids."""
+        outcome = _Outcome()
+        self._load_isolating(target, records, outcome)
+        if outcome.loaded and target.line_entity:
+            lines = [line for record, _ in outcome.loaded for line in record.lines]
+            outcome.line_ids = self._lookup([line.xid for line in lines], "account.move.line")
+        if outcome.loaded and target.posts:
+            self._post_isolating(target, outcome.loaded, outcome)
+        return outcome
+
+    def _load_isolating(self, target: Target, records: list[Record], outcome: _Outcome) -> None:
+        odoo = self._odoo()
+        try:
+            result = odoo.execute(
+                target.model, "load", target.columns, target.rows(records), context=QUIET
+            )
+        except OdooError as exc:
+            if exc.transient:
+                raise  # the transport's retries are spent: stop, a later run resumes
+            result = {"ids": False, "messages": [{"type": "error", "message": str(exc)}]}
+        ids = result.get("ids")
+        if ids:
+            outcome.loaded.extend(zip(records, [int(i) for i in ids], strict=True))
+            return
+        errors = [m for m in result.get("messages", []) if m.get("type") == "error"]
+        if len(records) == 1:
+            message = "; ".join(dict.fromkeys(_one_line(m.get("message", "")) for m in errors))
+            outcome.failed.append((records[0], message or "Odoo refused the record"))
+            return
+        named = {m["record"] for m in errors if isinstance(m.get("record"), int)}
+        if errors and named and all(isinstance(m.get("record"), int) for m in errors):
+            bad = [records[i] for i in sorted(named) if i < len(records)]
+            for record in bad:
+                text = "; ".join(
+                    dict.fromkeys(
+                        _one_line(m.get("message", ""))
+                        for m in errors
+                        if m.get("record") == records.index(record)
+                    )
+                )
+                outcome.failed.append((record, text))
+            rest = [record for record in records if record not in bad]
+            if rest:
+                self._load_isolating(target, rest, outcome)
+            return
+        middle = len(records) // 2
+        self._load_isolating(target, records[:middle], outcome)
+        self._load_isolating(target, records[middle:], outcome)
+
+    def _post_isolating(
+        self, target: Target, loaded: list[tuple[Record, int]], outcome: _Outcome
+    ) -> None:
+        odoo = self._odoo()
+        ids = [central_id for _, central_id in loaded]
+        states = {
+            row["id"]: row["state"]
+            for row in odoo.execute(target.model, "search_read", [["id", "in", ids]], ["state"])
+        }
+        todo = [(record, cid) for record, cid in loaded if states.get(cid) != "posted"]
+        outcome.posted.update(cid for cid in ids if states.get(cid) == "posted")
+        self._post(target, todo, outcome)
+
+    def _post(self, target: Target, todo: list[tuple[Record, int]], outcome: _Outcome) -> None:
+        if not todo:
+            return
+        odoo = self._odoo()
+        try:
+            odoo.execute_void(target.model, "action_post", [cid for _, cid in todo])
+            outcome.posted.update(cid for _, cid in todo)
+        except OdooError as exc:
+            if exc.transient:
+                raise
+            if len(todo) == 1:
+                # loaded but not posted: it stays a draft, and its posting failure is an issue
+                outcome.failed.append((todo[0][0], f"not posted: {_one_line(str(exc))}"))
+                return
+            middle = len(todo) // 2
+            self._post(target, todo[:middle], outcome)
+            self._post(target, todo[middle:], outcome)
+
+    # --- external ids --------------------------------------------------------------------------
+
+    def _lookup(self, xids: list[str], model: str | None = None) -> dict[str, int]:
+        """Bulk ``ir.model.data`` look-up: full external id → record id, for those Odoo has."""
+        found: dict[str, int] = {}
+        module = self.config.module
+        names = [xid.split(".", 1)[1] for xid in xids]
+        for start in range(0, len(names), LOOKUP_CHUNK):
+            domain: list[Any] = [
+                ["module", "=", module],
+                ["name", "in", names[start : start + LOOKUP_CHUNK]],
+            ]
+            if model is not None:
+                domain.append(["model", "=", model])
+            for row in self._odoo().execute(
+                "ir.model.data", "search_read", domain, ["name", "res_id"]
+            ):
+                found[f"{module}.{row['name']}"] = int(row["res_id"])
+        return found
+
+    def _adopt(
+        self, target: Target, records: list[Record], refs: dict[int, _Ref], run_id: int
+    ) -> int:
+        """Records Odoo holds that the store has no reference for (a run cut off after Odoo
+        committed, or an account of the chart Odoo already had) become references."""
+        unknown = [record for record in records if record.row_id not in refs]
+        if not unknown:
+            return 0
+        found = self._lookup([record.xid for record in unknown], target.model)
+        adopted = _Outcome()
+        for record in unknown:
+            if record.xid in found:
+                adopted.loaded.append((record, found[record.xid]))
+        if target.name == "account":
+            self._adopt_by_code([record for record in unknown if record.xid not in found], adopted)
+        if not adopted.loaded:
+            return 0
+        if target.line_entity:
+            lines = [line for record, _ in adopted.loaded for line in record.lines]
+            adopted.line_ids = self._lookup([line.xid for line in lines], "account.move.line")
+            states = {
+                row["id"]: row["state"]
+                for row in self._odoo().execute(
+                    target.model,
+                    "search_read",
+                    [["id", "in", [cid for _, cid in adopted.loaded]]],
+                    ["state"],
+                )
+            }
+            adopted.posted = {cid for cid, state in states.items() if state == "posted"}
+        # adopted records are re-sent (load updates them by id) unless they are posted entries
+        hashes = {
+            record.row_id: record.row_hash
+            if target.name == "account" or (target.posts and cid in adopted.posted)
+            else ""
+            for record, cid in adopted.loaded
+        }
+        self._checkpoint(target, run_id, adopted, hashes=hashes)
+        for record, cid in adopted.loaded:
+            state = "posted" if cid in adopted.posted else ("draft" if target.posts else "loaded")
+            refs[record.row_id] = _Ref(record.xid, cid, hashes[record.row_id], state)
+        return len(adopted.loaded)
+
+    def _adopt_by_code(self, records: list[Record], adopted: _Outcome) -> None:
+        """An account whose code Odoo's chart already has is used, not created twice."""
+        if not records:
+            return
+        odoo = self._odoo()
+        codes = {record.values["code"]: record for record in records}
+        existing = odoo.execute(
+            "account.account", "search_read", [["code", "in", list(codes)]], ["code"]
+        )
+        for row in existing:
+            record = codes[row["code"]]
+            module, name = record.xid.split(".", 1)
+            odoo.execute(
+                "ir.model.data",
+                "create",
+                {"module": module, "name": name, "model": "account.account", "res_id": row["id"]},
+            )
+            adopted.loaded.append((record, int(row["id"])))
+
+    # --- posted entries that changed ------------------------------------------------------------
+
+    def _reverse_and_replace(
+        self,
+        target: Target,
+        record: Record,
+        ref: _Ref,
+        run_id: int,
+        counts: ModelCounts,
+        report: LoadReport,
+    ) -> None:
+        """A posted entry is never rewritten: reverse it, then load the new version under a
+        new external id. Both steps are audited."""
+        odoo = self._odoo()
+        version = _version(ref.xid) + 1
+        old_lines = odoo.execute(
+            "account.move.line",
+            "search_read",
+            [["move_id", "=", ref.central_id]],
+            ["account_id", "name", "debit", "credit", "partner_id"],
+        )
+        old = odoo.execute(target.model, "read", [ref.central_id], ["date", "ref"])[0]
+        reversal = Record(
+            target.name,
+            record.row_id,
+            f"{_base(ref.xid)}_reversal_{version - 1}",
+            {
+                "journal_id/id": record.values["journal_id/id"],
+                "date": record.values["date"],
+                "ref": f"Reversal of {old.get('ref') or ref.xid}",
+            },
+            record.group,
+        )
+        for number, line in enumerate(old_lines):
+            reversal.lines.append(
+                Line(
+                    "reversal_line",
+                    0,
+                    f"{reversal.xid}_line_{number}",
+                    {
+                        "account_id/.id": str(line["account_id"][0]),
+                        "name": f"Reversal: {line.get('name') or ''}".strip(),
+                        "debit": _text(line["credit"]),
+                        "credit": _text(line["debit"]),
+                        "partner_id/.id": str(line["partner_id"][0]) if line["partner_id"] else "",
+                    },
+                )
+            )
+        reversal_target = Target(
+            target.name,
+            target.model,
+            target.fields,
+            target.read,
+            line_fields=("id", "account_id/.id", "name", "debit", "credit", "partner_id/.id"),
+            posts=True,
+        )
+        reversed_outcome = self._load_chunk(reversal_target, [reversal])
+        if reversed_outcome.failed:
+            reason = reversed_outcome.failed[0][1]
+            message = f"the posted entry changed but could not be reversed: {reason}"
+            self._fail(report, counts, target, record, message)
+            self._checkpoint(target, run_id, _Outcome(failed=[(record, message)]))
+            return
+        new = _versioned(record, version)
+        outcome = self._load_chunk(target, [new])
+        self._checkpoint(target, run_id, outcome)
+        reversal_id = reversed_outcome.loaded[0][1]
+        with Session(self.engine) as session, session.begin():
+            session.add(
+                AuditEvent(
+                    at=datetime.now(UTC),
+                    actor=self.operator,
+                    action="central.entry.reversed",
+                    target_type=target.model,
+                    target_id=record.xid,
+                    detail={
+                        "old_id": ref.central_id,
+                        "old_external_id": ref.xid,
+                        "reversal_id": reversal_id,
+                        "new_external_id": new.xid,
+                        "new_id": outcome.loaded[0][1] if outcome.loaded else None,
+                        "load_run": run_id,
+                    },
+                )
+            )
+        if outcome.failed:
+            self._fail(report, counts, target, record, outcome.failed[0][1])
+        else:
+            counts.reversed += 1
+            counts.updated += 1
+
+    # --- the store -----------------------------------------------------------------------------
+
+    def _refs(self, session: Session, target: Target) -> dict[int, _Ref]:
+        table = table_of(CentralRef)
+        rows = session.execute(
+            sa.select(
+                table.c.row_id,
+                table.c.external_id,
+                table.c.central_id,
+                table.c.row_hash,
+                table.c.state,
+            ).where(table.c.entity == target.name)
+        )
+        return {
+            row.row_id: _Ref(row.external_id, row.central_id, row.row_hash, row.state)
+            for row in rows
+        }
+
+    def _checkpoint(
+        self,
+        target: Target,
+        run_id: int,
+        outcome: _Outcome,
+        *,
+        hashes: dict[int, str] | None = None,
+    ) -> None:
+        """Write what Odoo returned, and the quarantine of what it refused, in one transaction."""
+        if not outcome.loaded and not outcome.failed:
+            return
+        now = datetime.now(UTC)
+        refs = table_of(CentralRef)
+        rows: list[dict[str, Any]] = []
+        loaded_keys: list[tuple[str, str]] = []
+        for record, central_id in outcome.loaded:
+            state = "loaded"
+            if target.posts:
+                state = "posted" if central_id in outcome.posted else "draft"
+            rows.append(
+                {
+                    "entity": target.name,
+                    "row_id": record.row_id,
+                    "model": target.model,
+                    "central_id": central_id,
+                    "external_id": record.xid,
+                    "row_hash": record.row_hash if hashes is None else hashes[record.row_id],
+                    "batch_id": record.batch_id if target.owned_by_batch else None,
+                    "load_run_id": run_id,
+                    "state": state,
+                    "loaded_at": now,
+                }
+            )
+            for line in record.lines:
+                line_id = outcome.line_ids.get(line.xid)
+                if line_id is not None and target.line_entity:
+                    rows.append(
+                        {
+                            "entity": target.line_entity,
+                            "row_id": line.row_id,
+                            "model": "account.move.line",
+                            "central_id": line_id,
+                            "external_id": line.xid,
+                            "row_hash": "",
+                            "batch_id": record.batch_id,
+                            "load_run_id": run_id,
+                            "state": state,
+                            "loaded_at": now,
+                        }
+                    )
+            if record.source_system and record.source_key:
+                loaded_keys.append((record.source_system, record.source_key))
+        with self.engine.begin() as connection:
+            for entity in {row["entity"] for row in rows}:
+                ids = [row["row_id"] for row in rows if row["entity"] == entity]
+                for start in range(0, len(ids), 500):
+                    connection.execute(
+                        refs.delete().where(
+                            refs.c.entity == entity, refs.c.row_id.in_(ids[start : start + 500])
+                        )
+                    )
+            if rows:
+                connection.execute(refs.insert(), rows)
+            self._issues(connection, target, outcome.failed, loaded_keys, now)
+
+    def _issues(
+        self,
+        connection: sa.Connection,
+        target: Target,
+        failed: list[tuple[Record, str]],
+        loaded: list[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        issues = table_of(ValidationIssue)
+        for source, key in loaded:
+            connection.execute(
+                issues.update()
+                .where(
+                    issues.c.source_system == source,
+                    issues.c.entity == target.name,
+                    issues.c.source_key == key,
+                    issues.c.rule_id == LOAD_RULE,
+                    issues.c.status == IssueStatus.OPEN.value,
+                )
+                .values(status=IssueStatus.FIXED.value, updated_at=now, updated_by=self.operator)
+            )
+        for record, message in failed:
+            if not (record.source_system and record.source_key and record.batch_id):
+                raise LoadError(f"Odoo refused {target.model} {record.xid}: {message}")
+            identity = (
+                issues.c.source_system == record.source_system,
+                issues.c.entity == target.name,
+                issues.c.source_key == record.source_key,
+                issues.c.rule_id == LOAD_RULE,
+                issues.c.field == "",
+            )
+            text = f"The central Odoo refused this {target.model} record: {message}"
+            updated = connection.execute(
+                issues.update()
+                .where(*identity)
+                .values(
+                    message=text,
+                    status=IssueStatus.OPEN.value,
+                    batch_id=record.batch_id,
+                    updated_at=now,
+                )
+            )
+            if updated.rowcount == 0:
+                connection.execute(
+                    issues.insert().values(
+                        batch_id=record.batch_id,
+                        source_system=record.source_system,
+                        entity=target.name,
+                        source_key=record.source_key,
+                        rule_id=LOAD_RULE,
+                        severity=Severity.ERROR.value,
+                        field="",
+                        value=None,
+                        message=text,
+                        status=IssueStatus.OPEN.value,
+                        created_at=now,
+                    )
+                )
+
+    def _start_run(self, selection: Selection, url: str, database: str) -> int:
+        with Session(self.engine) as session, session.begin():
+            run = LoadRun(
+                operator=self.operator,
+                central_url=url,
+                central_database=database,
+                sources=",".join(selection.sources) if selection.sources else "*",
+                workers=self.workers,
+                batch_size=self.batch_size,
+                status="running",
+                started_at=datetime.now(UTC),
+                summary={},
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def _finish_run(
+        self, run_id: int, report: LoadReport, status: str, message: str | None
+    ) -> None:
+        with Session(self.engine) as session, session.begin():
+            run = session.get_one(LoadRun, run_id)
+            run.status = status
+            run.finished_at = datetime.now(UTC)
+            run.summary = report.as_dict()
+            run.message = message
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _text(value: float) -> str:
+    from consolidation.money import from_float
+
+    return format(from_float(value), "f")
+
+
+def _version(xid: str) -> int:
+    head, _, tail = xid.rpartition("_v")
+    return int(tail) if head and tail.isdigit() else 1
+
+
+def _versioned(record: Record, version: int) -> Record:
+    """The record under the external ids of its ``version`` (1 is the first, unsuffixed)."""
+    if version <= 1:
+        return record
+
+    def name(xid: str) -> str:
+        return f"{_base(xid)}_v{version}"
+
+    return Record(
+        record.entity,
+        record.row_id,
+        name(record.xid),
+        record.values,
+        record.group,
+        record.batch_id,
+        record.source_system,
+        record.source_key,
+        [Line(line.entity, line.row_id, name(line.xid), line.values) for line in record.lines],
+    )
+
+
+def _base(xid: str) -> str:
+    head, _, tail = xid.rpartition("_v")
+    return head if head and tail.isdigit() else xid

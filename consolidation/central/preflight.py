@@ -1,0 +1,147 @@
+"""``consolidate central check``: is the central Odoo ready for a load?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from consolidation.central.config import CentralConfig
+from consolidation.central.targets import TARGETS, written_fields
+from consolidation.odoo_rpc import OdooError, OdooTransport
+from consolidation.schema import Ministry
+
+CURRENCY = "BHD"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def preflight(
+    odoo: OdooTransport, engine: sa.Engine | None, config: CentralConfig, *, fix: bool = True
+) -> list[Check]:
+    """Every check, in order; with ``fix``, activate BHD and make it the company currency while
+    that is still possible."""
+    checks: list[Check] = []
+    version = odoo.version()
+    major = (version.get("server_version_info") or [0])[0]
+    checks.append(
+        Check("server version", major == 17, f"{version.get('server_version')} (17 expected)")
+    )
+    odoo.authenticate()
+    modules = {
+        row["name"]: row["state"]
+        for row in odoo.execute(
+            "ir.module.module",
+            "search_read",
+            [["name", "in", ["hr", "account"]]],
+            ["name", "state"],
+        )
+    }
+    for module in ("hr", "account"):
+        state = modules.get(module, "not found")
+        checks.append(Check(f"module {module}", state == "installed", state))
+    checks.extend(_currency(odoo, fix=fix))
+    checks.extend(_fields(odoo, config))
+    checks.append(_journal_codes(engine, config))
+    checks.extend(_access(odoo, config))
+    return checks
+
+
+def _currency(odoo: OdooTransport, *, fix: bool) -> list[Check]:
+    found = odoo.execute(
+        "res.currency",
+        "search_read",
+        [["name", "=", CURRENCY]],
+        ["active", "rounding"],
+        context={"active_test": False},
+    )
+    if not found:
+        return [Check("currency BHD", False, "Odoo has no BHD currency")]
+    bhd = found[0]
+    checks = []
+    detail = f"rounding {bhd['rounding']}"
+    if not bhd["active"] and fix:
+        odoo.execute("res.currency", "write", [bhd["id"]], {"active": True})
+        detail += ", activated now"
+    elif not bhd["active"]:
+        detail += ", inactive (run without --no-fix to activate it)"
+    checks.append(
+        Check(
+            "currency BHD", abs(bhd["rounding"] - 0.001) < 1e-9 and (bhd["active"] or fix), detail
+        )
+    )
+    companies = odoo.execute("res.company", "search_read", [], ["name", "currency_id"], limit=1)
+    company = companies[0]
+    currency = company["currency_id"][1] if company["currency_id"] else "none"
+    ok, detail = currency == CURRENCY, f"{company['name']}: {currency}"
+    if not ok:
+        items = odoo.execute("account.move.line", "search_count", [])
+        if items:
+            detail += f"; too late to change: {items} journal items exist"
+        elif fix:
+            odoo.execute("res.company", "write", [company["id"]], {"currency_id": bhd["id"]})
+            ok, detail = True, f"{company['name']}: {CURRENCY}, set now (no journal items yet)"
+        else:
+            detail += "; can still be set to BHD (no journal items yet)"
+    checks.append(Check("company currency", ok, detail))
+    return checks
+
+
+def _fields(odoo: OdooTransport, config: CentralConfig) -> list[Check]:
+    wanted: dict[str, set[str]] = {}
+    for name in config.targets:
+        for model, fields in written_fields(TARGETS[name]).items():
+            wanted.setdefault(model, set()).update(fields)
+    checks = []
+    for model, names in sorted(wanted.items()):
+        try:
+            found = odoo.execute(model, "fields_get", sorted(names), ["type"])
+        except OdooError as exc:
+            checks.append(Check(f"fields of {model}", False, str(exc)))
+            continue
+        missing = sorted(names - set(found))
+        detail = f"missing: {', '.join(missing)}" if missing else f"{len(names)} fields present"
+        checks.append(Check(f"fields of {model}", not missing, detail))
+    return checks
+
+
+def _journal_codes(engine: sa.Engine | None, config: CentralConfig) -> Check:
+    codes: dict[str, str] = {"opening": config.opening_journal.code}
+    if engine is not None:
+        with Session(engine) as session:
+            for ministry in session.scalars(sa.select(Ministry)):
+                codes[ministry.code] = config.journal_code(ministry.code)
+    long = {owner: code for owner, code in codes.items() if len(code) > 5}
+    if long:
+        listed = ", ".join(f"{owner}: {code!r}" for owner, code in sorted(long.items()))
+        return Check(
+            "journal codes",
+            False,
+            f"longer than 5 characters, Odoo would cut them silently: {listed}; "
+            "set journal_codes in the central config",
+        )
+    return Check("journal codes", True, ", ".join(sorted(set(codes.values()))))
+
+
+def _access(odoo: OdooTransport, config: CentralConfig) -> list[Check]:
+    models = sorted({TARGETS[name].model for name in config.targets} | {"ir.model.data"})
+    denied: list[str] = []
+    for model in models:
+        for operation in ("read", "create", "write", "unlink"):
+            try:
+                allowed: Any = odoo.execute(
+                    model, "check_access_rights", operation, raise_exception=False
+                )
+            except OdooError:
+                allowed = False
+            if not allowed:
+                denied.append(f"{operation} {model}")
+    detail = "denied: " + ", ".join(denied) if denied else f"all on {len(models)} models"
+    return [Check("access rights", not denied, detail)]

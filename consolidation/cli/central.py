@@ -1,0 +1,208 @@
+"""Central IT's commands for the central Odoo: ``central check``, ``load``, ``batches rollback``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from consolidation import store
+from consolidation.central import (
+    CentralLoader,
+    LoadReport,
+    Selection,
+    central_settings,
+    load_central_config,
+    transport_factory,
+)
+from consolidation.central.preflight import preflight
+from consolidation.central.rollback import rollback_batch
+from consolidation.cli.common import (
+    JsonOption,
+    SourcesOption,
+    _pipeline,
+    _selected,
+    app,
+    batches_app,
+    console,
+    err_console,
+)
+from consolidation.errors import ConfigError
+from consolidation.pipeline import Pipeline
+from consolidation.settings import OdooSettings
+
+central_app = typer.Typer(help="The central shared-services Odoo.", no_args_is_help=True)
+app.add_typer(central_app, name="central")
+
+
+def _central(pipeline: Pipeline) -> OdooSettings:
+    settings = central_settings(pipeline.settings.odoo)
+    if settings is None:
+        raise ConfigError(
+            "no central Odoo configured: set CONSOLIDATION_ODOO__URL, __DATABASE, __LOGIN and "
+            "__PASSWORD (or ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD)"
+        )
+    return settings
+
+
+@central_app.command("check")
+def central_check(
+    as_json: JsonOption = False,
+    fix: Annotated[
+        bool, typer.Option("--fix/--no-fix", help="Activate BHD and set it as company currency.")
+    ] = True,
+) -> None:
+    """Preflight: version, modules, company currency, fields, journal codes, access rights."""
+    pipeline = _pipeline()
+    settings = _central(pipeline)
+    config = load_central_config(settings.config)
+    store.require_current(pipeline.engine)
+    checks = preflight(transport_factory(settings)(), pipeline.engine, config, fix=fix)
+    if as_json:
+        print(json.dumps([vars(check) for check in checks], ensure_ascii=False, indent=2))
+    else:
+        table = Table(title=f"Central Odoo at {settings.url} (database {settings.database})")
+        table.add_column("check")
+        table.add_column("result")
+        table.add_column("detail", overflow="fold")
+        for check in checks:
+            table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", check.detail)
+        console.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+@app.command("load")
+def load(
+    source: Annotated[str | None, typer.Option("--source", help="One source by name.")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Every declared source.")] = False,
+    workers: Annotated[int | None, typer.Option(help="Parallel workers.", min=1)] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Records per Odoo call.", min=1)] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be created or updated.")
+    ] = False,
+    sources: SourcesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Push the unified store into the central Odoo: idempotent, resumable, parallel."""
+    pipeline = _pipeline(sources)
+    names = _selected(pipeline, source, all_sources)
+    store.require_current(pipeline.engine)
+    odoo = central_settings(pipeline.settings.odoo)
+    base = odoo or pipeline.settings.odoo
+    config = load_central_config(base.config)
+    selection = Selection(tuple(names) if source else None)
+    if dry_run or odoo is None:
+        if odoo is None and not dry_run:
+            _central(pipeline)  # says what to set
+        loader = CentralLoader(pipeline.engine, None, config)
+        report = loader.plan(selection)
+    else:
+        with _Bars(as_json) as progress:
+            loader = CentralLoader(
+                pipeline.engine,
+                transport_factory(odoo),
+                config,
+                batch_size=batch_size or odoo.batch_size,
+                workers=workers or odoo.workers,
+                operator=pipeline.settings.operator,
+                progress=progress,
+            )
+            report = loader.load(selection, url=str(odoo.url), database=str(odoo.database))
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    print_load(report)
+    if report.failures:
+        err_console.print(
+            f"{len(report.failures)} records refused; see `consolidate issues list "
+            "--rule central.load.refused`"
+        )
+
+
+class _Bars:
+    """A progress bar per target on a terminal; nothing when printing JSON."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bars = Progress(
+            TextColumn("[bold]{task.description:<22}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=quiet,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Any:
+        self.bars.start()
+
+        def progress(target: str, done: int, total: int) -> None:
+            if target not in self.tasks:
+                self.tasks[target] = self.bars.add_task(target, total=total)
+            self.bars.update(self.tasks[target], completed=done, total=total)
+
+        return progress
+
+    def __exit__(self, *exc: object) -> None:
+        self.bars.stop()
+
+
+def print_load(report: LoadReport) -> None:
+    title = "Load plan (dry run)" if report.dry_run else f"Load run {report.run_id}"
+    table = Table(title=title)
+    for column in ("target", "model", "create", "update", "unchanged", "failed"):
+        table.add_column(column, justify="left" if column in ("target", "model") else "right")
+    for name, counts in report.counts.items():
+        table.add_row(
+            name,
+            report.models.get(name, ""),
+            f"{counts.created:,}",
+            f"{counts.updated:,}",
+            f"{counts.unchanged:,}",
+            f"{counts.failed:,}",
+        )
+    console.print(table)
+    if not report.dry_run:
+        rate = report.records_written / report.seconds if report.seconds else 0.0
+        console.print(
+            f"{report.records_written:,} records written in {report.seconds:.1f}s "
+            f"({rate:,.0f} records/s)"
+        )
+
+
+@batches_app.command("rollback")
+def batches_rollback(batch_id: int, as_json: JsonOption = False) -> None:
+    """Undo in the central Odoo what loads created from a batch (entries reset, then deleted)."""
+    pipeline = _pipeline()
+    settings = _central(pipeline)
+    store.require_current(pipeline.engine)
+    report = rollback_batch(
+        pipeline.engine,
+        transport_factory(settings)(),
+        batch_id,
+        operator=pipeline.settings.operator,
+    )
+    if as_json:
+        print(json.dumps(vars(report), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Rollback of batch {batch_id}")
+    for column in ("target", "deleted", "archived", "kept (other batches)"):
+        table.add_column(column)
+    for name in report.deleted:
+        table.add_row(
+            name,
+            str(report.deleted[name]),
+            str(report.archived.get(name, 0)),
+            str(report.kept.get(name, 0)),
+        )
+    console.print(table)
+    for name, problems in report.failed.items():
+        for problem in problems:
+            err_console.print(f"[red]{name}[/]: {problem}")
+    if report.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,270 @@
+"""The loader against the Odoo 17 stand-in: a whole demo store lands once, with its external
+ids, balanced and posted; a second load changes nothing; refused records are isolated; a changed
+posted entry is reversed, not rewritten; a batch rolls back."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pydantic import SecretStr
+
+from consolidation.central import CentralLoader, Selection, load_central_config
+from consolidation.central.preflight import preflight
+from consolidation.central.rollback import rollback_batch
+from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
+from tests.odoo_standin import OdooStandIn, central_standin
+from tests.pipeline_support import DemoRun, demo_pipeline
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    run = demo_pipeline(tmp_path_factory.mktemp("load"), employees=120, journal_lines=400)
+    run.pipeline.run(list(run.pipeline.config.sources))
+    return run
+
+
+@pytest.fixture
+def store(demo: DemoRun, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A copy of the demo store, so each test loads from the same fresh state."""
+    source = sa.make_url(str(demo.pipeline.engine.url)).database
+    copy = tmp_path / "store.db"
+    with sqlite3.connect(str(source)) as original, sqlite3.connect(copy) as target:
+        original.backup(target)
+    engine = sa.create_engine(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def odoo() -> Iterator[OdooStandIn]:
+    with central_standin() as standin:
+        yield standin
+
+
+def loader(engine: sa.Engine, standin: OdooStandIn, **options: Any) -> CentralLoader:
+    def connect() -> XmlRpcTransport:
+        return XmlRpcTransport(
+            standin.url,
+            standin.db,
+            standin.login,
+            SecretStr(standin.password),
+            retry=RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05),
+        )
+
+    return CentralLoader(engine, connect, load_central_config(None), operator="tester", **options)
+
+
+def _scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(sql), params).scalar()
+
+
+def _ours(standin: OdooStandIn) -> Counter[str]:
+    """External ids of module 'consolidation', per model."""
+    return Counter(
+        entry["model"]
+        for entry in standin.records("ir.model.data")
+        if entry["module"] == "consolidation"
+    )
+
+
+def assert_exactly_once(engine: sa.Engine, standin: OdooStandIn) -> None:
+    """Every loaded unified row has exactly one Odoo record, and Odoo has no record of ours
+    that the store does not know."""
+    with engine.connect() as connection:
+        refs = connection.execute(
+            sa.text("SELECT model, central_id, external_id FROM central_ref")
+        ).all()
+    xids = {
+        f"{e['module']}.{e['name']}": (e["model"], e["res_id"])
+        for e in standin.records("ir.model.data")
+        if e["module"] == "consolidation"
+    }
+    for model, central_id, external_id in refs:
+        assert xids.get(external_id) == (model, central_id), external_id
+    referenced = {external_id for _, _, external_id in refs}
+    unknown = [xid for xid in xids if xid not in referenced and "_reversal_" not in xid]
+    assert unknown == []
+    for model in ("hr.employee", "account.move", "account.move.line", "hr.department"):
+        records = {r["id"] for r in standin.records(model)}
+        ours = {res_id for m, res_id in xids.values() if m == model}
+        assert ours <= records
+
+
+def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    first = loader(store, odoo, workers=3, batch_size=50).load(Selection())
+    employments = _scalar(store, "SELECT count(*) FROM employment")
+    entries = _scalar(store, "SELECT count(*) FROM journal_entry")
+    lines = _scalar(store, "SELECT count(*) FROM journal_line")
+    assert first.counts["employment"].created + first.counts["employment"].failed == employments
+    assert first.counts["journal_entry"].created == entries
+    assert first.counts["employment"].created == len(odoo.records("hr.employee"))
+    assert _ours(odoo)["account.move.line"] == lines + _scalar(
+        store, "SELECT count(*) FROM opening_balance"
+    )
+    moves = odoo.records("account.move")
+    assert {move["state"] for move in moves} == {"posted"}
+    debit = sum(Decimal(str(line["debit"])) for line in odoo.records("account.move.line"))
+    expected = _scalar(store, "SELECT sum(debit_amount) FROM journal_line") + _scalar(
+        store, "SELECT sum(debit_amount) FROM opening_balance"
+    )
+    assert debit == Decimal(expected) / 1000  # the store keeps fils as integers on SQLite
+    assert_exactly_once(store, odoo)
+
+    second = loader(store, odoo).load(Selection())
+    assert all(c.created == c.updated == 0 for c in second.counts.values()), second.as_dict()
+    assert second.counts["journal_entry"].unchanged == entries
+    assert len(odoo.records("account.move.line")) == _ours(odoo)["account.move.line"]
+
+
+def test_the_dry_run_plans_from_the_store(store: sa.Engine, odoo: OdooStandIn) -> None:
+    plan = loader(store, odoo).plan(Selection())
+    assert plan.counts["employment"].created == _scalar(store, "SELECT count(*) FROM employment")
+    assert odoo.calls == {}  # no call reached Odoo
+    loader(store, odoo).load(Selection())
+    again = loader(store, odoo).plan(Selection())
+    assert all(c.created == c.updated == 0 for c in again.counts.values())
+
+
+def test_refused_records_are_isolated_and_quarantined_with_odoo_message(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    with store.begin() as connection:
+        victims = connection.execute(
+            sa.text("SELECT id, source_key FROM employment ORDER BY id LIMIT 3")
+        ).all()
+        # a job's title made empty: Odoo refuses the job, and so the employees in that job
+        connection.execute(
+            sa.text(
+                "UPDATE person SET name_en = NULL, name_ar = NULL WHERE id = "
+                "(SELECT person_id FROM employment WHERE id = :id)"
+            ),
+            {"id": victims[0].id},
+        )
+    odoo.models["hr.employee"].checks.append(_refuse_email("bad@example.com"))
+    with store.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE employment SET email = 'bad@example.com' WHERE id = :id"),
+            {"id": victims[1].id},
+        )
+    report = loader(store, odoo, batch_size=200, workers=1).load(Selection())
+    failed = {f.source_key: f.message for f in report.failures if f.target == "employment"}
+    assert "no name" in failed[victims[0].source_key]
+    assert "bad@example.com" in failed[victims[1].source_key]
+    assert victims[2].source_key not in failed
+    issues = _scalar(
+        store, "SELECT count(*) FROM validation_issue WHERE rule_id = 'central.load.refused'"
+    )
+    assert issues >= 2
+    loaded = len(odoo.records("hr.employee"))
+    assert loaded == _scalar(store, "SELECT count(*) FROM employment") - len(failed)
+    assert_exactly_once(store, odoo)
+
+
+def _refuse_email(email: str) -> Any:
+    from tests.odoo_standin.server import user_error
+
+    def check(standin: Any, model: Any, record: dict[str, Any]) -> None:
+        if record.get("work_email") == email:
+            raise user_error(f"Invalid email {email}")
+
+    return check
+
+
+def test_a_changed_posted_entry_is_reversed_and_replaced(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    loader(store, odoo).load(Selection())
+    before = len(odoo.records("account.move"))
+    with store.begin() as connection:
+        entry = connection.execute(
+            sa.text("SELECT id, entry_id FROM journal_line ORDER BY id LIMIT 1")
+        ).one()
+        connection.execute(
+            sa.text("UPDATE journal_entry SET reference = 'changed at source' WHERE id = :id"),
+            {"id": entry.entry_id},
+        )
+    report = loader(store, odoo).load(Selection())
+    assert report.counts["journal_entry"].reversed == 1
+    moves = odoo.records("account.move")
+    assert len(moves) == before + 2  # the reversal and the new version; the old one stays
+    assert {move["state"] for move in moves} == {"posted"}
+    assert (
+        _scalar(store, "SELECT count(*) FROM audit_event WHERE action = 'central.entry.reversed'")
+        == 1
+    )
+    third = loader(store, odoo).load(Selection())
+    assert third.counts["journal_entry"].reversed == 0
+    assert third.counts["journal_entry"].updated == 0
+
+
+def test_a_batch_rolls_back_in_reverse_dependency_order(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    loader(store, odoo).load(Selection())
+    batch = _scalar(
+        store, "SELECT batch_id FROM journal_entry GROUP BY batch_id ORDER BY batch_id LIMIT 1"
+    )
+    moves = _scalar(
+        store,
+        "SELECT count(*) FROM central_ref WHERE batch_id = :b "
+        "AND entity IN ('journal_entry', 'opening_balance')",
+        b=batch,
+    )
+    assert moves > 0
+    before = len(odoo.records("account.move"))
+    transport = XmlRpcTransport(odoo.url, odoo.db, odoo.login, SecretStr(odoo.password))
+    report = rollback_batch(store, transport, batch, operator="tester")
+    assert report.failed == {}
+    assert len(odoo.records("account.move")) == before - moves
+    kept = sum(report.kept.values())  # golden vendors another ministry's entries still use
+    assert _scalar(store, "SELECT count(*) FROM central_ref WHERE batch_id = :b", b=batch) == kept
+    assert _scalar(store, "SELECT status FROM batch WHERE id = :b", b=batch) == "rolled_back"
+    assert _scalar(store, "SELECT count(*) FROM audit_event WHERE action = 'central.rollback'") > 0
+    reload = loader(store, odoo).load(Selection())
+    counts = reload.counts
+    assert counts["journal_entry"].created + counts["opening_balance"].created == moves
+    assert_exactly_once(store, odoo)
+
+
+def test_transient_faults_and_lost_answers_are_retried_without_duplicates(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    odoo.faults.refuse_rate = 0.1
+    odoo.faults.drop_rate = 0.05
+    loader(store, odoo, workers=2, batch_size=40).load(Selection())
+    assert odoo.faults.refused > 0 and odoo.faults.dropped > 0
+    odoo.faults.refuse_rate = odoo.faults.drop_rate = 0.0
+    assert_exactly_once(store, odoo)
+    assert len(odoo.records("hr.employee")) == _ours(odoo)["hr.employee"]
+
+
+def test_preflight_activates_bhd_sets_the_company_currency_and_checks_fields(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    transport = XmlRpcTransport(odoo.url, odoo.db, odoo.login, SecretStr(odoo.password))
+    config = load_central_config(None)
+    checks = {check.name: check for check in preflight(transport, store, config)}
+    assert all(check.ok for check in checks.values()), checks
+    assert "activated now" in checks["currency BHD"].detail
+    assert "set now" in checks["company currency"].detail
+    odoo.denied.add(("hr.employee", "create"))
+    odoo.models["res.company"].records[1] = {
+        **odoo.models["res.company"].records[1],
+        "currency_id": 1,
+    }
+    loader(store, odoo, workers=1).load(Selection(("mof_gl",)))
+    again = {check.name: check for check in preflight(transport, store, config)}
+    assert not again["access rights"].ok and "create hr.employee" in again["access rights"].detail
+    assert not again["company currency"].ok and "too late" in again["company currency"].detail
