@@ -9,8 +9,10 @@ resumable.
   look-up and adopted, so the next run creates nothing twice.
 * Odoo rolls back a whole ``load`` when one record fails; a failing chunk is split until the
   bad records stand alone. They go to the quarantine with Odoo's message; the rest loads.
-* Work is split into lanes by parent (department, partner, entry), so two workers never write
-  the same parent at once.
+* Work is split into lanes by the parent a record writes (a department's parent, an employee's
+  work contact, a bank account's partner, an entry's journal sequence), so two workers never
+  write the same parent at once; measured on Odoo 17, they otherwise collide on
+  "could not serialize access" and on "another entry with the same name".
 * A changed entry that is already posted is never rewritten: it is reversed, and the new
   version is loaded as a new entry; both are in the audit log.
 """
@@ -246,7 +248,9 @@ class CentralLoader:
                     kind = planned[record.row_id]
                     setattr(counts, kind, getattr(counts, kind) - 1)
                     self._fail(report, counts, target, record, message)
-                done += len(outcome.loaded) + len(outcome.failed)
+                finished = {r.row_id for r, _ in outcome.loaded}
+                finished |= {r.row_id for r, _ in outcome.failed}
+                done += len(finished)
                 self.progress(target.name, done, total)
         for record, ref in reversals:
             self._reverse_and_replace(target, record, ref, run_id, counts, report)
@@ -697,7 +701,12 @@ class CentralLoader:
                 )
 
     def _start_run(self, selection: Selection, url: str, database: str) -> int:
+        """A new run; a run still 'running' was cut off (one load at a time)."""
         with Session(self.engine) as session, session.begin():
+            runs = table_of(LoadRun)
+            session.execute(
+                runs.update().where(runs.c.status == "running").values(status="interrupted")
+            )
             run = LoadRun(
                 operator=self.operator,
                 central_url=url,

@@ -417,7 +417,9 @@ def read_employment(
         xid = config.xid(
             external_name("employment", employment.source_system, employment.source_key)
         )
-        group = values["department_id/id"] or xid
+        # creating an employee writes its work contact (email, phone): one lane per person, so
+        # two workers never update the same partner (Odoo 17: "could not serialize access")
+        group = values["work_contact_id/id"] or xid
         record = Record("employment", employment.id, xid, values, group, **_lineage(employment))
         if not name:
             # Odoo 17 answers an employee without a name with a server crash (KeyError)
@@ -466,7 +468,7 @@ def read_journal_entry(
                     "date": entry.entry_date.isoformat(),
                     "ref": entry.reference or entry.source_key,
                 },
-                record_group(entry),
+                journal,  # posting takes the journal's sequence: one lane per journal
                 **_lineage(entry),
             )
             for line in lines.get(entry.id, []):
@@ -491,10 +493,6 @@ def read_journal_entry(
             if not record.lines:
                 record.refusal = "the entry has no lines"
             yield record
-
-
-def record_group(entry: JournalEntry) -> str:
-    return f"entry:{entry.id}"
 
 
 def read_opening_balance(

@@ -20,6 +20,7 @@ from consolidation.central.preflight import preflight
 from consolidation.central.rollback import rollback_batch
 from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
 from tests.odoo_standin import OdooStandIn, central_standin
+from tests.central_support import assert_exactly_once, ours
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -68,38 +69,6 @@ def _scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:
         return connection.execute(sa.text(sql), params).scalar()
 
 
-def _ours(standin: OdooStandIn) -> Counter[str]:
-    """External ids of module 'consolidation', per model."""
-    return Counter(
-        entry["model"]
-        for entry in standin.records("ir.model.data")
-        if entry["module"] == "consolidation"
-    )
-
-
-def assert_exactly_once(engine: sa.Engine, standin: OdooStandIn) -> None:
-    """Every loaded unified row has exactly one Odoo record, and Odoo has no record of ours
-    that the store does not know."""
-    with engine.connect() as connection:
-        refs = connection.execute(
-            sa.text("SELECT model, central_id, external_id FROM central_ref")
-        ).all()
-    xids = {
-        f"{e['module']}.{e['name']}": (e["model"], e["res_id"])
-        for e in standin.records("ir.model.data")
-        if e["module"] == "consolidation"
-    }
-    for model, central_id, external_id in refs:
-        assert xids.get(external_id) == (model, central_id), external_id
-    referenced = {external_id for _, _, external_id in refs}
-    unknown = [xid for xid in xids if xid not in referenced and "_reversal_" not in xid]
-    assert unknown == []
-    for model in ("hr.employee", "account.move", "account.move.line", "hr.department"):
-        records = {r["id"] for r in standin.records(model)}
-        ours = {res_id for m, res_id in xids.values() if m == model}
-        assert ours <= records
-
-
 def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     store: sa.Engine, odoo: OdooStandIn
 ) -> None:
@@ -110,7 +79,7 @@ def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     assert first.counts["employment"].created + first.counts["employment"].failed == employments
     assert first.counts["journal_entry"].created == entries
     assert first.counts["employment"].created == len(odoo.records("hr.employee"))
-    assert _ours(odoo)["account.move.line"] == lines + _scalar(
+    assert ours(odoo)["account.move.line"] == lines + _scalar(
         store, "SELECT count(*) FROM opening_balance"
     )
     moves = odoo.records("account.move")
@@ -125,7 +94,7 @@ def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     second = loader(store, odoo).load(Selection())
     assert all(c.created == c.updated == 0 for c in second.counts.values()), second.as_dict()
     assert second.counts["journal_entry"].unchanged == entries
-    assert len(odoo.records("account.move.line")) == _ours(odoo)["account.move.line"]
+    assert len(odoo.records("account.move.line")) == ours(odoo)["account.move.line"]
 
 
 def test_the_dry_run_plans_from_the_store(store: sa.Engine, odoo: OdooStandIn) -> None:
@@ -247,7 +216,7 @@ def test_transient_faults_and_lost_answers_are_retried_without_duplicates(
     assert odoo.faults.refused > 0 and odoo.faults.dropped > 0
     odoo.faults.refuse_rate = odoo.faults.drop_rate = 0.0
     assert_exactly_once(store, odoo)
-    assert len(odoo.records("hr.employee")) == _ours(odoo)["hr.employee"]
+    assert len(odoo.records("hr.employee")) == ours(odoo)["hr.employee"]
 
 
 def test_preflight_activates_bhd_sets_the_company_currency_and_checks_fields(
