@@ -45,7 +45,7 @@ def assert_every_row_accounted(engine: sa.Engine, entity: str, table: str) -> No
     """Each unified row is in Odoo (a reference) or refused (an open load issue), never both
     and never neither."""
     with engine.connect() as connection:
-        rows = connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+        rows = connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
         loaded = connection.execute(
             sa.text("SELECT count(*) FROM central_ref WHERE entity = :e"), {"e": entity}
         ).scalar_one()

@@ -27,7 +27,7 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
     demo.pipeline.run(list(demo.pipeline.config.sources))
     store_url = str(demo.pipeline.engine.url)
     demo.pipeline.close()
-    chance = random.Random(20261122)  # noqa: S311 - reproducible kill points
+    chance = random.Random(20261122)
     with central_standin() as odoo:
         odoo.faults.refuse_rate, odoo.faults.drop_rate, odoo.faults.seed = 0.05, 0.02, 7
         env = {
@@ -43,7 +43,7 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
         command = [CONSOLIDATE, "load", "--all", "--workers", "3", "--batch-size", "10", "--json"]
         kills = 0
         for _ in range(5):
-            process = subprocess.Popen(  # noqa: S603
+            process = subprocess.Popen(
                 command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
             time.sleep(chance.uniform(1.5, 4.0))  # the CLI imports for ~1.5 s, then loads
@@ -52,7 +52,7 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
                 kills += 1
             process.communicate(timeout=60)
         assert kills >= 3  # most runs were cut off mid-load
-        final = subprocess.run(  # noqa: S603
+        final = subprocess.run(
             command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
         )
         assert final.returncode == 0, final.stderr[-2000:]

@@ -5,7 +5,6 @@ posted entry is reversed, not rewritten; a batch rolls back."""
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +18,8 @@ from consolidation.central import CentralLoader, Selection, load_central_config
 from consolidation.central.preflight import preflight
 from consolidation.central.rollback import rollback_batch
 from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
-from tests.odoo_standin import OdooStandIn, central_standin
 from tests.central_support import assert_exactly_once, ours
+from tests.odoo_standin import OdooStandIn, central_standin
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
