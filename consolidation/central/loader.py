@@ -270,8 +270,9 @@ class CentralLoader:
         if not records:
             return
         lanes: list[list[Record]] = [[] for _ in range(max(1, self.workers))]
+        root = _parent_components(records)
         for record in records:
-            lanes[zlib.crc32(record.group.encode()) % len(lanes)].append(record)
+            lanes[zlib.crc32(root[record.group].encode()) % len(lanes)].append(record)
         results: queue.Queue[_Outcome | BaseException | None] = queue.Queue()
 
         def work(lane: list[Record]) -> None:
@@ -731,6 +732,25 @@ class CentralLoader:
             run.finished_at = datetime.now(UTC)
             run.summary = report.as_dict()
             run.message = message
+
+
+def _parent_components(records: list[Record]) -> dict[str, str]:
+    """Each group's representative, joining groups that share a parent (union-find)."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for record in records:
+        for other in record.also:
+            first, second = find(record.group), find(other)
+            if first != second:
+                parent[max(first, second)] = min(first, second)
+    return {record.group: find(record.group) for record in records}
 
 
 def _one_line(text: str) -> str:

@@ -75,6 +75,8 @@ class Record:
     source_key: str | None = None
     lines: list[Line] = field(default_factory=list)
     level: int = 0
+    also: tuple[str, ...] = ()
+    """Other parents this record's creation writes; records sharing any parent share a lane."""
     refusal: str | None = None
     """Why this record must not be sent (Odoo would crash or corrupt), if it must not."""
 
@@ -417,10 +419,11 @@ def read_employment(
         xid = config.xid(
             external_name("employment", employment.source_system, employment.source_key)
         )
-        # creating an employee writes its work contact (email, phone): one lane per person, so
-        # two workers never update the same partner (Odoo 17: "could not serialize access")
+        # creating an employee writes its work contact (email, phone) and its job (head counts):
+        # records sharing either go to one lane (Odoo 17: "could not serialize access")
         group = values["work_contact_id/id"] or xid
         record = Record("employment", employment.id, xid, values, group, **_lineage(employment))
+        record.also = tuple(value for value in (values["job_id/id"],) if value)
         if not name:
             # Odoo 17 answers an employee without a name with a server crash (KeyError)
             record.refusal = "the employee has no name: no matched person with a name"

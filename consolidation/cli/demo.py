@@ -96,6 +96,52 @@ def demo(
         "[bold]consolidate issues export --format xlsx[/], "
         "[bold]consolidate quarantine fix …[/] then [bold]consolidate revalidate[/]."
     )
+    _central_step(pipeline)
+
+
+def _central_step(pipeline: Pipeline) -> None:
+    """Load into the Odoo named by ODOO_URL (or CONSOLIDATION_ODOO__URL); without one, show
+    the plan of what a load would do."""
+    from consolidation.central import (
+        CentralLoader,
+        Selection,
+        central_settings,
+        load_central_config,
+        transport_factory,
+    )
+    from consolidation.central.preflight import preflight
+    from consolidation.cli.central import _Bars, print_load
+
+    odoo = central_settings(pipeline.settings.odoo)
+    config = load_central_config((odoo or pipeline.settings.odoo).config)
+    if odoo is None:
+        console.rule("[bold]5. The central Odoo: what a load would do (dry run)")
+        print_load(CentralLoader(pipeline.engine, None, config).plan(Selection()))
+        console.print(
+            "No central Odoo is set. To load into one: ODOO_URL=http://127.0.0.1:8069 "
+            "ODOO_DB=central ODOO_USER=admin ODOO_PASSWORD=… make demo "
+            "(or `consolidate central check`, then `consolidate load --all`)."
+        )
+        return
+    console.rule(f"[bold]5. Loading into the central Odoo at {odoo.url}")
+    connect = transport_factory(odoo)
+    failing = [check for check in preflight(connect(), pipeline.engine, config) if not check.ok]
+    for check in failing:
+        err_console.print(f"[red]preflight: {check.name}[/]: {check.detail}")
+    if failing:
+        raise ConsolidationError("the central Odoo is not ready; see `consolidate central check`")
+    with _Bars(quiet=False) as progress:
+        loader = CentralLoader(
+            pipeline.engine,
+            connect,
+            config,
+            batch_size=odoo.batch_size,
+            workers=odoo.workers,
+            operator=pipeline.settings.operator,
+            progress=progress,
+        )
+        report = loader.load(Selection(), url=str(odoo.url), database=str(odoo.database))
+    print_load(report)
 
 
 def _generator_progress(progress: Any) -> Any:
