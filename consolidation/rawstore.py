@@ -116,16 +116,30 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
         ):
             columns[str(name)] = pa.array(column)
         else:
-            columns[str(name)] = pa.array(
-                [None if value is None else str(value) for value in column.tolist()],
-                type=pa.string(),
-            )
+            values = column.to_numpy(dtype=object)
+            try:  # text (str or None) converts in C; other values (Decimal) through str()
+                columns[str(name)] = pa.array(values, type=pa.string(), from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                columns[str(name)] = pa.array(
+                    [None if value is None else str(value) for value in values.tolist()],
+                    type=pa.string(),
+                )
     pq.write_table(pa.table(columns), path, compression="zstd")
 
 
-def read_frame(path: Path, money: list[str], columns: list[str] | None = None) -> pd.DataFrame:
-    """A working file back: the named money columns as ``Decimal``, text as ``str``/``None``."""
+def read_frame(
+    path: Path,
+    money: list[str],
+    columns: list[str] | None = None,
+    *,
+    keys: pa.Array | None = None,
+) -> pd.DataFrame:
+    """A working file back: the named money columns as ``Decimal``, text as ``str``/``None``.
+    With ``keys``, only the records whose source key is one of them (filtered before any
+    value is converted)."""
     table = pq.read_table(path, columns=columns)
+    if keys is not None:
+        table = table.filter(pc.is_in(table.column(SOURCE_KEY), value_set=keys))
     frame = {}
     for name in table.column_names:
         column = table.column(name)

@@ -372,7 +372,7 @@ class Stager:
         """Insert new rows and update changed ones; unchanged rows are left alone."""
         return self.load(self.prepare(entity, frame))
 
-    def _is_fresh(self, table: str) -> bool:
+    def is_fresh(self, table: str) -> bool:
         """Whether the source has no row in ``table`` yet (its first load: insert only)."""
         if table not in self._fresh:
             found = self.connection.execute(
@@ -395,7 +395,7 @@ class Stager:
             f"INSERT INTO {spec.table} ({', '.join(columns)}) "
             f"SELECT {', '.join(columns.values())} FROM {temp.name} t {joins}"
         )
-        if self._is_fresh(spec.table):
+        if self.is_fresh(spec.table):
             counts = StageCounts(
                 inserted=self.connection.execute(sa.text(insert), self.params).rowcount
             )

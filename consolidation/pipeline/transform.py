@@ -4,10 +4,13 @@ Two passes over the batch's raw chunks keep memory flat whatever the source size
 
 1. every entity is mapped and validated chunk by chunk; mapped chunks go to the batch's work
    folder and issues are collected (cross-chunk rules — duplicates, balanced entries — report
-   when the entity is finished);
+   when the entity is finished). On a source's first load (insert only), each chunk's records
+   without an error of their own are staged at once, by the database on its own core while
+   Python maps the next chunk;
 2. once every issue is known, records with an error, and the records that depend on them
    (the lines of an entry, an employee's payroll, the employees of a broken org unit), are kept
-   out; everything else is staged in one transaction, so a crash stages nothing at all.
+   out: withdrawn again if pass 1 staged them, and written to the quarantine chunk by chunk;
+   everything else is staged. Both passes run in one transaction, so a crash stages nothing.
 
 Accounting per raw entity: extracted = staged + quarantined + rejected.
 """
@@ -17,15 +20,15 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -47,7 +50,7 @@ from consolidation.schema import (
     ValidationIssue,
     table_of,
 )
-from consolidation.staging import StageCounts, Stager
+from consolidation.staging import SPECS, StageCounts, Stager
 from consolidation.types import SOURCE_KEY
 from consolidation.unified import ENTITIES, ROW_HASH, FieldType
 from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
@@ -128,6 +131,58 @@ class _EntityWork:
     paths: list[Path] = field(default_factory=list)
     rows: int = 0
     issues: list[pd.DataFrame] = field(default_factory=list)
+    early: bool = False
+    """Staged during pass 1 (a first load: insert only)."""
+    counts: StageCounts = field(default_factory=StageCounts)
+
+
+_INNER_PARENTS = {
+    "journal_line": ("entry_no", "journal_entry"),
+    "payroll_line": ("employee_no", "employee"),
+}
+"""Entities staged through an inner join on a parent of the same batch: a row whose parent was
+kept out cannot be staged (its reference would not resolve), so it is kept out too."""
+
+
+_WITHDRAW = sa.table("_stage_withdraw", sa.column("source_key", sa.Text))
+
+
+class _DatabaseLane:
+    """The transaction's connection, used by one thread at a time. Database work is queued
+    here and runs on the database's core while Python prepares the next chunk; at most two
+    prepared chunks wait, so memory stays flat. Each result is handed to its ``then`` in the
+    calling thread, and the first failure is raised there."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
+        self._pending: list[tuple[Future[Any], Callable[[Any], None] | None]] = []
+
+    def submit(
+        self, work: Callable[..., Any], *args: Any, then: Callable[[Any], None] | None = None
+    ) -> None:
+        while len(self._pending) >= 2 or (self._pending and self._pending[0][0].done()):
+            self._collect()
+        self._pending.append((self._pool.submit(work, *args), then))
+
+    def call(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run ``work`` after everything queued, and return its result."""
+        self.drain()
+        return self._pool.submit(work, *args).result()
+
+    def drain(self) -> None:
+        while self._pending:
+            self._collect()
+
+    def _collect(self) -> None:
+        future, then = self._pending.pop(0)
+        result = future.result()
+        if then is not None:
+            then(result)
+
+    def close(self) -> None:
+        for future, _then in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
 
 
 class BatchTransform:
@@ -160,6 +215,11 @@ class BatchTransform:
         )
         self.entry_periods: dict[str, str] = {}
         self.controls: dict[tuple[str, str | None, str | None], list[Any]] = {}
+        self.chunk_paths: dict[str, list[str]] = {}
+        self.early_out: dict[str, set[str]] = {}
+        """Per entity staged in pass 1, the keys pass 1 kept out."""
+        self.staged_targets: set[str] = set()
+        self.fresh: dict[str, bool] = {}
 
     def _mapping(self) -> SourceMapping:
         return source_mapping(self.pipeline, self.source)
@@ -170,25 +230,69 @@ class BatchTransform:
 
     # --- pass 1: map and validate ----------------------------------------------------------------
 
-    def _raw_chunks(self, raw_entity: str) -> Iterator[pd.DataFrame]:
+    def _chunk_paths(self) -> dict[str, list[str]]:
+        """Each raw entity's chunk files, read before the staging transaction opens."""
         with self.pipeline.session() as session:
-            paths = list(
-                session.scalars(
-                    sa.select(RawChunkFile.path)
-                    .filter_by(batch_id=self.batch_id, entity=raw_entity)
-                    .order_by(RawChunkFile.number)
-                )
-            )
-        for path in paths:
+            rows = session.execute(
+                sa.select(RawChunkFile.entity, RawChunkFile.path)
+                .filter_by(batch_id=self.batch_id)
+                .order_by(RawChunkFile.entity, RawChunkFile.number)
+            ).all()
+        paths: dict[str, list[str]] = {}
+        for entity, path in rows:
+            paths.setdefault(entity, []).append(path)
+        return paths
+
+    def _raw_chunks(self, raw_entity: str) -> Iterator[pd.DataFrame]:
+        for path in self.chunk_paths.get(raw_entity, []):
             yield rawstore.read_chunk(self.pipeline.raw_dir, path)
 
-    def map_and_validate(self) -> list[_EntityWork]:
+    def _stages_early(self, stager: Stager | None, lane: _DatabaseLane | None, target: str) -> bool:
+        """Whether this entity is staged in pass 1: every table it lands in has no row of the
+        source yet, and a parent it joins is staged early too."""
+        if stager is None or lane is None:
+            return False
+        if not all(self.fresh[spec.table] for spec in SPECS[target]):
+            return False
+        parent = _INNER_PARENTS.get(target)
+        if parent is not None and parent[1] in self.staged_targets:
+            return parent[1] in self.early_out
+        return True
+
+    def _early_out(self, target: str, frame: pd.DataFrame, found: list[pd.DataFrame]) -> pd.Series:
+        """Rows pass 1 keeps out: an error of their own in this chunk, or a parent kept out."""
+        bad: set[str] = set()
+        for issues in found:
+            if issues.empty:
+                continue
+            errors = issues[
+                (issues["severity"] == Severity.ERROR.value)
+                & issues["rule_id"].str.startswith(f"{target}.")
+            ]
+            bad.update(errors[SOURCE_KEY])
+        out = frame[SOURCE_KEY].isin(bad)
+        parent = _INNER_PARENTS.get(target)
+        if parent is not None and parent[1] in self.early_out:
+            out |= frame[parent[0]].isin(self.early_out[parent[1]])
+        return out
+
+    def map_and_validate(
+        self, stager: Stager | None = None, lane: _DatabaseLane | None = None
+    ) -> list[_EntityWork]:
         works: list[_EntityWork] = []
+        if stager is not None and lane is not None:  # as the batch starts, before any staging
+            tables = {spec.table for m in self.mapping.entities for spec in SPECS[m.target]}
+            self.fresh = {table: lane.call(stager.is_fresh, table) for table in sorted(tables)}
         for mapping in self.ordered():
             work = _EntityWork(mapping)
-            validator = EntityValidator(mapping.target, self.context)
+            target = mapping.target
+            work.early = self._stages_early(stager, lane, target)
+            if work.early:
+                self.early_out.setdefault(target, set())
+            self.staged_targets.add(target)
+            validator = EntityValidator(target, self.context)
             seen: set[str] = set()
-            label = f"{self.source}.{mapping.target}" + (" (derived)" if mapping.distinct else "")
+            label = f"{self.source}.{target}" + (" (derived)" if mapping.distinct else "")
             self.progress.start(f"map+validate {label}", None)
             for number, raw in enumerate(self._raw_chunks(mapping.raw_entity), start=1):
                 mapped = apply_mapping(mapping, raw)
@@ -201,9 +305,16 @@ class BatchTransform:
                     ]
                     seen.update(frame[SOURCE_KEY])
                 work.rows += len(frame)
+                checked = _unexplained(validator.check_chunk(frame), mapping_issues)
                 work.issues.append(mapping_issues)
-                work.issues.append(_unexplained(validator.check_chunk(frame), mapping_issues))
+                work.issues.append(checked)
                 self._remember(mapping, frame)
+                if work.early:
+                    assert stager is not None and lane is not None
+                    out = self._early_out(target, frame, [mapping_issues, checked])
+                    self.early_out[target].update(frame.loc[out, SOURCE_KEY])
+                    prepared = stager.prepare(target, frame.loc[~out])
+                    lane.submit(stager.load, prepared, then=work.counts.add)
                 path = (
                     self.work_dir
                     / f"{mapping.target}{'.derived' if mapping.distinct else ''}"
@@ -373,40 +484,51 @@ class BatchTransform:
         return errors, held, issues
 
     def _frames(
-        self, work: _EntityWork, columns: list[str] | None = None
+        self, work: _EntityWork, columns: list[str] | None = None, *, keys: pa.Array | None = None
     ) -> Iterator[pd.DataFrame]:
         money = ENTITIES[work.mapping.target].of_type(FieldType.MONEY)
         for path in work.paths:
-            yield rawstore.read_frame(path, money, columns)
+            yield rawstore.read_frame(path, money, columns, keys=keys)
 
     # --- pass 2: stage, quarantine ----------------------------------------------------------------
 
     def run(self) -> TransformResult:
         started = time.perf_counter()
-        works = self.map_and_validate()
-        errors, held, issues = self.decide(works)
+        self.chunk_paths = self._chunk_paths()
         with self.pipeline.session() as session:
             system = session.scalars(sa.select(SourceSystem).filter_by(code=self.source)).one()
             ministry_id = system.ministry_id
             rejected = self._rejected(session)
         outcomes: list[EntityOutcome] = []
-        with self.pipeline.engine.begin() as connection:
-            stager = Stager(
-                connection,
-                batch_id=self.batch_id,
-                source_system=self.source,
-                ministry_id=ministry_id,
-                recency=datetime.now(UTC),
-            )
-            quarantine: list[dict[str, Any]] = []
-            for work in works:
-                outcome = self._stage_entity(stager, work, errors, held, rejected, quarantine)
-                outcomes.append(outcome)
-            self._write_quarantine(connection, quarantine, errors, held)
-            self._write_issues(connection, issues)
-            self._write_controls(connection, ministry_id)
-            self._write_accounting(connection, outcomes)
-            self._audit_changes(connection, outcomes)
+        lane = _DatabaseLane()
+        try:
+            with self.pipeline.engine.begin() as connection:
+                stager = Stager(
+                    connection,
+                    batch_id=self.batch_id,
+                    source_system=self.source,
+                    ministry_id=ministry_id,
+                    recency=datetime.now(UTC),
+                )
+                works = self.map_and_validate(stager, lane)
+                errors, held, issues = self.decide(works)
+                lane.drain()
+                withdrawn = self._withdraw(connection, lane, works, errors, held)
+                quarantine = _QuarantineWriter(connection, lane, self.source, self.batch_id)
+                for work in works:
+                    outcome = self._stage_entity(
+                        stager, lane, work, errors, held, rejected, quarantine
+                    )
+                    outcome.counts.inserted -= withdrawn.get(id(work), 0)
+                    outcomes.append(outcome)
+                lane.drain()
+                quarantine.finish(self._was_staged)
+                self._write_issues(connection, issues)
+                self._write_controls(connection, ministry_id)
+                self._write_accounting(connection, outcomes)
+                self._audit_changes(connection, outcomes)
+        finally:
+            lane.close()
         counter: Counter[tuple[str, str]] = Counter(
             zip(issues["rule_id"], issues["severity"], strict=True)
         )
@@ -418,6 +540,53 @@ class BatchTransform:
             counter,
             time.perf_counter() - started,
         )
+
+    def _withdraw(
+        self,
+        connection: sa.Connection,
+        lane: _DatabaseLane,
+        works: list[_EntityWork],
+        errors: dict[str, set[str]],
+        held: dict[str, dict[str, str]],
+    ) -> dict[int, int]:
+        """Take back what pass 1 staged and the whole batch has since kept out (a duplicate, an
+        unbalanced entry and its lines, the payroll of a held employee): dependants first.
+        Returns the rows withdrawn from each work's counted table."""
+        withdrawn: dict[int, int] = {}
+        done: set[str] = set()
+        for work in reversed(works):
+            target = work.mapping.target
+            if not work.early or target in done:
+                continue
+            done.add(target)
+            late = (errors.get(target, set()) | held.get(target, {}).keys()) - self.early_out[
+                target
+            ]
+            if not late:
+                continue
+
+            def delete(late: set[str] = late, target: str = target) -> int:
+                connection.execute(sa.text("DROP TABLE IF EXISTS _stage_withdraw"))
+                connection.execute(
+                    sa.text("CREATE TEMPORARY TABLE _stage_withdraw (source_key TEXT)")
+                )
+                connection.execute(sa.insert(_WITHDRAW), [{"source_key": k} for k in sorted(late)])
+                removed = 0
+                for spec in SPECS[target]:
+                    removed = connection.execute(
+                        sa.text(
+                            f"DELETE FROM {spec.table} WHERE source_system = :s AND source_key "
+                            "IN (SELECT source_key FROM _stage_withdraw)"
+                        ),
+                        {"s": self.source},
+                    ).rowcount
+                return removed
+
+            removed = lane.call(delete)
+            log.info("%s: withdrew %d %s rows staged in pass 1", self.source, removed, target)
+            counted = next(w for w in works if w.mapping.target == target and w.early)
+            withdrawn[id(counted)] = removed
+        return withdrawn
 
     def _rejected(self, session: Session) -> dict[tuple[str, str], str]:
         """Records a steward rejected, by (entity, key) → the row hash rejected."""
@@ -431,104 +600,60 @@ class BatchTransform:
     def _stage_entity(
         self,
         stager: Stager,
+        lane: _DatabaseLane,
         work: _EntityWork,
         errors: dict[str, set[str]],
         held: dict[str, dict[str, str]],
         rejected: dict[tuple[str, str], str],
-        quarantine: list[dict[str, Any]],
+        quarantine: _QuarantineWriter,
     ) -> EntityOutcome:
         mapping = work.mapping
         target = mapping.target
         outcome = EntityOutcome(mapping.raw_entity, target, mapping.distinct)
+        outcome.counts.add(work.counts)
         bad = errors.get(target, set())
         holds = held.get(target, {})
-        self.progress.start(f"stage {self.source}.{target}", work.rows)
-        # The database loads chunk N (on its own core) while Python prepares chunk N+1.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage") as loader:
-            pending: Future[StageCounts] | None = None
-            for frame in self._frames(work):
+        self.progress.start(
+            f"{'quarantine' if work.early else 'stage'} {self.source}.{target}", work.rows
+        )
+        if work.early:  # staged in pass 1: read back only the records kept out
+            out_keys = pa.array(sorted(bad | holds.keys()), type=pa.string())
+            frames = self._frames(work, keys=out_keys)
+            outcome.extracted = work.rows
+            outcome.staged = work.rows
+        else:
+            frames = self._frames(work)
+        for frame in frames:
+            keys = frame[SOURCE_KEY]
+            out = keys.isin(bad) | keys.isin(holds.keys())
+            if work.early:
+                outcome.staged -= int(out.sum())
+            else:  # the database loads this chunk while Python prepares the next
                 outcome.extracted += len(frame)
-                keys = frame[SOURCE_KEY]
-                out = keys.isin(bad) | keys.isin(holds.keys())
+                outcome.staged += len(frame) - int(out.sum())
                 stage = frame.loc[~out]
-                prepared = stager.prepare(target, stage)
-                if pending is not None:
-                    outcome.counts.add(pending.result())
-                pending = loader.submit(stager.load, prepared)
-                outcome.staged += len(stage)
-                for record in frame.loc[out].to_dict("records"):
-                    key = record[SOURCE_KEY]
-                    if rejected.get((target, key)) == record[ROW_HASH]:
-                        outcome.rejected += 1
-                        continue
-                    outcome.quarantined += 1
-                    quarantine.append(
-                        {
-                            "entity": target,
-                            "source_key": key,
-                            "reason": "issue" if key in bad else "held",
-                            "held_by": None if key in bad else holds.get(key),
-                            "data": _json_record(record),
-                        }
-                    )
-                self.progress.advance(len(frame))
-            if pending is not None:
-                outcome.counts.add(pending.result())
-        self.progress.finish()
-        return outcome
-
-    def _write_quarantine(
-        self,
-        connection: sa.Connection,
-        records: list[dict[str, Any]],
-        errors: dict[str, set[str]],
-        held: dict[str, dict[str, str]],
-    ) -> None:
-        table = table_of(QuarantineRecord)
-        existing = {
-            (row.entity, row.source_key): row
-            for row in connection.execute(
-                sa.select(table).where(table.c.source_system == self.source)
-            )
-        }
-        now = datetime.now(UTC)
-        inserts, updates = [], []
-        for record in records:
-            current = existing.get((record["entity"], record["source_key"]))
-            values = {**record, "batch_id": self.batch_id, "source_system": self.source}
-            if current is None:
-                inserts.append(
+                lane.submit(stager.load, stager.prepare(target, stage), then=outcome.counts.add)
+            records = []
+            for record in _json_records(frame.loc[out]):
+                key = record[SOURCE_KEY]
+                if rejected.get((target, key)) == record[ROW_HASH]:
+                    outcome.rejected += 1
+                    continue
+                outcome.quarantined += 1
+                records.append(
                     {
-                        **values,
-                        "status": IssueStatus.OPEN,
-                        "corrected": None,
-                        "updated_by": None,
-                        "updated_at": None,
+                        "entity": target,
+                        "source_key": key,
+                        "reason": "issue" if key in bad else "held",
+                        "held_by": None if key in bad else holds.get(key),
+                        "data": record,
                     }
                 )
-            elif (
-                current.data.get(ROW_HASH) != record["data"].get(ROW_HASH)
-                or current.status == IssueStatus.FIXED
-            ):
-                updates.append({"_id": current.id, **values, "status": IssueStatus.OPEN})
-        if inserts:
-            connection.execute(sa.insert(table), inserts)
-        for update in updates:
-            record_id = update.pop("_id")
-            connection.execute(sa.update(table).where(table.c.id == record_id).values(**update))
-        # Records quarantined before that now flowed into the store: fixed at the source.
-        out_now = {(r["entity"], r["source_key"]) for r in records}
-        for (entity, key), row in existing.items():
-            if (
-                (entity, key) not in out_now
-                and row.status == IssueStatus.OPEN
-                and self._was_staged(connection, entity, key)
-            ):
-                connection.execute(
-                    sa.update(table)
-                    .where(table.c.id == row.id)
-                    .values(status=IssueStatus.FIXED, updated_by="pipeline", updated_at=now)
-                )
+            quarantine.add(records)
+            self.progress.advance(work.rows // len(work.paths) if work.early else len(frame))
+        lane.drain()
+        self.progress.finish()
+        return outcome
 
     def _was_staged(self, connection: sa.Connection, entity: str, key: str) -> bool:
         tables = {"employee": "employment", "vendor": "partner_source", "account": "source_account"}
@@ -672,6 +797,81 @@ class BatchTransform:
             connection.execute(sa.insert(table_of(AuditEvent)), events)
 
 
+class _QuarantineWriter:
+    """Quarantine records, written chunk by chunk as pass 2 finds them (through the lane, so the
+    database writes while Python reads the next chunk): new ones inserted, changed or fixed ones
+    reopened. At the end, records quarantined before that are now staged are marked fixed."""
+
+    def __init__(
+        self, connection: sa.Connection, lane: _DatabaseLane, source: str, batch_id: int
+    ) -> None:
+        self.connection = connection
+        self.lane = lane
+        self.source = source
+        self.batch_id = batch_id
+        self.table = table_of(QuarantineRecord)
+        table = self.table
+        self.existing: dict[tuple[str, str], tuple[int, IssueStatus, Any]] = {
+            (row.entity, row.source_key): (row.id, row.status, (row.data or {}).get(ROW_HASH))
+            for row in connection.execute(
+                sa.select(
+                    table.c.id, table.c.entity, table.c.source_key, table.c.status, table.c.data
+                ).where(table.c.source_system == source)
+            )
+        }
+        self.out_again: set[tuple[str, str]] = set()
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
+        for record in records:
+            identity = (record["entity"], record["source_key"])
+            values = {**record, "batch_id": self.batch_id, "source_system": self.source}
+            current = self.existing.get(identity)
+            if current is None:
+                inserts.append(
+                    {
+                        **values,
+                        "status": IssueStatus.OPEN,
+                        "corrected": None,
+                        "updated_by": None,
+                        "updated_at": None,
+                    }
+                )
+                continue
+            self.out_again.add(identity)
+            record_id, status, row_hash = current
+            if row_hash != record["data"].get(ROW_HASH) or status == IssueStatus.FIXED:
+                updates.append((record_id, {**values, "status": IssueStatus.OPEN}))
+        if inserts or updates:
+            self.lane.submit(self._write, inserts, updates)
+
+    def _write(
+        self, inserts: list[dict[str, Any]], updates: list[tuple[int, dict[str, Any]]]
+    ) -> None:
+        if inserts:
+            self.connection.execute(sa.insert(self.table), inserts)
+        for record_id, values in updates:
+            self.connection.execute(
+                sa.update(self.table).where(self.table.c.id == record_id).values(**values)
+            )
+
+    def finish(self, was_staged: Callable[[sa.Connection, str, str], bool]) -> None:
+        """Records quarantined before that flowed into the store this time: fixed at the source."""
+        now = datetime.now(UTC)
+        for (entity, key), (record_id, status, _hash) in self.existing.items():
+            if (
+                (entity, key) not in self.out_again
+                and status == IssueStatus.OPEN
+                and was_staged(self.connection, entity, key)
+            ):
+                self.connection.execute(
+                    sa.update(self.table)
+                    .where(self.table.c.id == record_id)
+                    .values(status=IssueStatus.FIXED, updated_by="pipeline", updated_at=now)
+                )
+
+
 def _unexplained(issues: pd.DataFrame, mapping_issues: pd.DataFrame) -> pd.DataFrame:
     """Drop 'required field missing' where the mapping already said why the value is missing
     (an amount that is not a number is one issue for the steward, not two)."""
@@ -688,20 +888,31 @@ def _none(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) else value
 
 
-def _json_record(record: dict[Any, Any]) -> dict[str, Any]:
-    """A mapped record as JSON text values (Decimals exact, dates ISO)."""
-    out: dict[str, Any] = {}
-    for name, value in record.items():
-        key = str(name)
-        if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-            out[key] = None
-        elif isinstance(value, pd.Timestamp | datetime):
-            out[key] = value.date().isoformat()
-        elif isinstance(value, Decimal):
-            out[key] = str(value)
+def _json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Mapped records as JSON values, column by column: Decimals as exact text, dates as ISO
+    text, missing values as null."""
+    columns: dict[str, Any] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):
+            text = column.dt.strftime("%Y-%m-%d")
+            columns[str(name)] = text.astype(object).where(column.notna(), None)
+        elif isinstance(column.dtype, pd.Int64Dtype):
+            columns[str(name)] = column.astype(object).where(column.notna(), None)
         else:
-            out[key] = value if isinstance(value, str | int | bool) else str(value)
-    return out
+            columns[str(name)] = [_json_value(value) for value in column.tolist()]
+    records = pd.DataFrame(columns, index=frame.index, dtype=object).to_dict("records")
+    return cast(list[dict[str, Any]], records)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.date().isoformat()
+    return str(value)
 
 
 __all__ = ["BatchTransform", "EntityOutcome", "TransformResult"]
