@@ -5,12 +5,13 @@ checks in ``runner``); great-expectations itself is imported only when a validat
 """
 
 from validation import finance, hr, suites
-from validation.context import ValidationContext
+from validation.context import KeyIndex, ValidationContext
 from validation.rules import Rule, RuleKind, Severity, ValidationError, all_rules, rules_for
 from validation.runner import EntityValidator
 
 __all__ = [
     "EntityValidator",
+    "KeyIndex",
     "Rule",
     "RuleKind",
     "Severity",

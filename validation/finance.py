@@ -12,7 +12,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberError
 
 from consolidation.money import ZERO, from_fils
-from validation.context import ValidationContext
+from validation.context import KeyIndex, ValidationContext
 from validation.rules import (
     Rule,
     Severity,
@@ -32,7 +32,7 @@ from validation.rules import (
 )
 
 
-def listed(frame: pd.DataFrame, field: str, codes: set[str] | None) -> pd.Series:
+def listed(frame: pd.DataFrame, field: str, codes: set[str] | KeyIndex | None) -> pd.Series:
     """Where ``field`` is missing or one of ``codes``; everything passes if ``codes`` is None
     (the source has no such list). An empty set is a list with nothing on it."""
     if codes is None:

@@ -32,6 +32,7 @@ from consolidation.errors import ConsolidationError
 from consolidation.money import AmountError, to_fils
 from consolidation.schema import Severity
 from consolidation.unified import ENTITIES, ISSUE_COLUMNS, FieldType
+from validation.context import KeyIndex
 
 if TYPE_CHECKING:
     from validation.context import ValidationContext
@@ -301,10 +302,12 @@ def present(frame: pd.DataFrame, field: str) -> BoolArray:
     return np.asarray(frame[field].notna(), dtype=bool)
 
 
-def among(values: pd.Series, codes: Collection[str]) -> BoolArray:
+def among(values: pd.Series, codes: Collection[str] | KeyIndex) -> BoolArray:
     """Where a value is one of ``codes``; missing → False. Looks up each distinct value in the
     set, so the cost follows the chunk, not the size of ``codes`` (``Series.isin`` would turn a
     500,000-entry set into an array and hash it again for every chunk)."""
+    if isinstance(codes, KeyIndex):
+        return codes.contains(values)
     positions, distinct = pd.factorize(values)
     found = np.array([str(v) in codes for v in distinct] + [False], dtype=bool)
     return found[positions]

@@ -54,7 +54,7 @@ from consolidation.staging import SPECS, StageCounts, Stager
 from consolidation.types import SOURCE_KEY
 from consolidation.unified import ENTITIES, ROW_HASH, FieldType
 from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
-from validation import EntityValidator, ValidationContext
+from validation import EntityValidator, KeyIndex, ValidationContext
 
 if TYPE_CHECKING:
     from consolidation.pipeline import Pipeline, ProgressSink
@@ -213,7 +213,6 @@ class BatchTransform:
             crosswalk=reference.crosswalk.get(self.spec.ministry, set()) if finance else None,
             open_periods=reference.open_periods if finance else None,
         )
-        self.entry_periods: dict[str, str] = {}
         self.controls: dict[tuple[str, str | None, str | None], list[Any]] = {}
         self.chunk_paths: dict[str, list[str]] = {}
         self.early_out: dict[str, set[str]] = {}
@@ -347,17 +346,13 @@ class BatchTransform:
         elif target == "payroll_line":
             self._control(frame, "payroll_line", None, "period", salary="amount")
         elif target == "journal_entry":
-            if context.entries is None:
-                context.entries = set()
-            keys = frame["entry_no"].tolist()
-            context.entries.update(k for k in keys if k is not None)
-            self.entry_periods.update(
-                (k, p) for k, p in zip(keys, frame["period"].tolist(), strict=True) if k and p
-            )
+            if not isinstance(context.entries, KeyIndex):
+                context.entries = KeyIndex()
+            context.entries.add(frame["entry_no"], frame["period"])
         elif target == "journal_line":
-            periods = frame["period"].where(
-                frame["period"].notna(), frame["entry_no"].map(self.entry_periods)
-            )
+            periods = frame["period"]
+            if isinstance(context.entries, KeyIndex):
+                periods = periods.where(periods.notna(), context.entries.labels(frame["entry_no"]))
             self._control(
                 frame.assign(period=periods),
                 "journal_line",
