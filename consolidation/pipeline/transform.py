@@ -495,9 +495,11 @@ class BatchTransform:
             ministry_id = system.ministry_id
             rejected = self._rejected(session)
         outcomes: list[EntityOutcome] = []
-        lane = _DatabaseLane()
-        try:
-            with self.pipeline.engine.begin() as connection:
+        # The lane's thread stops before the transaction ends: a failure rolls back only once
+        # no statement of the lane is still running on the connection.
+        with self.pipeline.engine.begin() as connection:
+            lane = _DatabaseLane()
+            try:
                 stager = Stager(
                     connection,
                     batch_id=self.batch_id,
@@ -522,8 +524,8 @@ class BatchTransform:
                 self._write_controls(connection, ministry_id)
                 self._write_accounting(connection, outcomes)
                 self._audit_changes(connection, outcomes)
-        finally:
-            lane.close()
+            finally:
+                lane.close()
         counter: Counter[tuple[str, str]] = Counter(
             zip(issues["rule_id"], issues["severity"], strict=True)
         )
