@@ -116,15 +116,20 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
         ):
             columns[str(name)] = pa.array(column)
         else:
-            values = column.to_numpy(dtype=object)
-            try:  # text (str or None) converts in C; other values (Decimal) through str()
-                columns[str(name)] = pa.array(values, type=pa.string(), from_pandas=True)
-            except (pa.ArrowTypeError, pa.ArrowInvalid):
-                columns[str(name)] = pa.array(
-                    [None if value is None else str(value) for value in values.tolist()],
-                    type=pa.string(),
-                )
+            columns[str(name)] = text_array(column)
     pq.write_table(pa.table(columns), path, compression="zstd")
+
+
+def text_array(series: pd.Series) -> pa.Array:
+    """An object column as Arrow text, missing values null: text converts in C, other values
+    (``Decimal`` amounts, exact) through ``str()``."""
+    values = series.to_numpy(dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array(
+            [None if v is None or v != v else str(v) for v in values.tolist()], type=pa.string()
+        )
 
 
 def read_frame(

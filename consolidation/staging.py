@@ -20,6 +20,7 @@ import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 from consolidation.errors import StageFailed
+from consolidation.rawstore import text_array
 from consolidation.schema import Money
 from consolidation.types import SOURCE_KEY
 from consolidation.unified import ENTITIES, ROW_HASH, FieldType
@@ -452,11 +453,7 @@ def _arrow_values(series: pd.Series) -> pa.Array:
         return pa.array(series).cast(pa.date32())
     if isinstance(series.dtype, pd.Int64Dtype):
         return pa.array(series, type=pa.int64())
-    values = series.to_numpy(dtype=object)
-    try:
-        return pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    return text_array(series)
 
 
 def _python_values(series: pd.Series) -> list[Any]:

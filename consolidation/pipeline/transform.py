@@ -217,8 +217,8 @@ class BatchTransform:
         self.chunk_paths: dict[str, list[str]] = {}
         self.early_out: dict[str, set[str]] = {}
         """Per entity staged in pass 1, the keys pass 1 kept out."""
-        self.staged_targets: set[str] = set()
         self.fresh: dict[str, bool] = {}
+        """Per table, whether the source has no row in it yet (empty: no staging in pass 1)."""
 
     def _mapping(self) -> SourceMapping:
         return source_mapping(self.pipeline, self.source)
@@ -246,15 +246,13 @@ class BatchTransform:
         for path in self.chunk_paths.get(raw_entity, []):
             yield rawstore.read_chunk(self.pipeline.raw_dir, path)
 
-    def _stages_early(self, stager: Stager | None, lane: _DatabaseLane | None, target: str) -> bool:
+    def _stages_early(self, target: str) -> bool:
         """Whether this entity is staged in pass 1: every table it lands in has no row of the
-        source yet, and a parent it joins is staged early too."""
-        if stager is None or lane is None:
-            return False
-        if not all(self.fresh[spec.table] for spec in SPECS[target]):
+        source yet, and a parent of this batch it joins (mapped before it) is staged early too."""
+        if not self.fresh or not all(self.fresh[spec.table] for spec in SPECS[target]):
             return False
         parent = _INNER_PARENTS.get(target)
-        if parent is not None and parent[1] in self.staged_targets:
+        if parent is not None and any(m.target == parent[1] for m in self.mapping.entities):
             return parent[1] in self.early_out
         return True
 
@@ -285,10 +283,9 @@ class BatchTransform:
         for mapping in self.ordered():
             work = _EntityWork(mapping)
             target = mapping.target
-            work.early = self._stages_early(stager, lane, target)
+            work.early = self._stages_early(target)
             if work.early:
                 self.early_out.setdefault(target, set())
-            self.staged_targets.add(target)
             validator = EntityValidator(target, self.context)
             seen: set[str] = set()
             label = f"{self.source}.{target}" + (" (derived)" if mapping.distinct else "")
