@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +98,51 @@ def _hash(values: pd.Series) -> npt.NDArray[np.uint64]:
     return np.asarray(pd.util.hash_array(text, categorize=False), dtype=np.uint64)
 
 
+def key_hashes(values: pd.Series | pd.Index) -> npt.NDArray[np.uint64]:
+    """Each text value's 64-bit hash (the hash ``KeyIndex`` keeps)."""
+    return _hash(pd.Series(values, dtype=object) if isinstance(values, pd.Index) else values)
+
+
+def repeated_among(
+    parts: list[npt.NDArray[np.uint64]], included: list[npt.NDArray[np.bool_]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """Of hashes kept chunk by chunk, the positions (counted over all chunks) of the included
+    ones that occur more than once among the included, and those hashes. Found by sorting one
+    copy of the included hashes, so millions of rows take 8 bytes each for a moment."""
+    pool = np.concatenate([h[k] for h, k in zip(parts, included, strict=True)] or [_NO_HASHES])
+    pool.sort()
+    values = np.unique(pool[1:][pool[1:] == pool[:-1]])
+    del pool
+    positions, hashes = [np.zeros(0, dtype=np.int64)], [_NO_HASHES]
+    offset = 0
+    for part, keep in zip(parts, included, strict=True):
+        if len(values):
+            at = np.searchsorted(values, part).clip(max=len(values) - 1)
+            hit = np.flatnonzero((values[at] == part) & keep)
+            positions.append(hit.astype(np.int64) + offset)
+            hashes.append(part[hit])
+        offset += len(part)
+    return np.concatenate(positions), np.concatenate(hashes)
+
+
+_NO_HASHES = np.zeros(0, dtype=np.uint64)
+
+
+def repeated(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+    """Where a hash occurs more than once. Found by sorting, so that the memory it takes for
+    millions of rows is a sorted copy and an array of positions, not a hash table."""
+    found = np.zeros(len(hashes), dtype=bool)
+    if len(hashes) < 2:
+        return found
+    ordered = np.sort(hashes)
+    values = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if len(values):
+        at = np.searchsorted(values, hashes).clip(max=len(values) - 1)
+        found = values[at] == hashes
+    return found
+
+
 @dataclass
 class ValidationContext:
     """Today's date, the age threshold and the codes that exist in the same source."""
@@ -115,6 +161,9 @@ class ValidationContext:
     """Source account codes of this ministry that the chart crosswalk maps."""
     open_periods: set[str] | None = None
     """Open posting periods, 'YYYY-MM'."""
+    spill_dir: Path | None = None
+    """Where the checks across chunks keep what they read back at the end (the duplicate
+    checks' keys); the system's temporary folder when unset."""
 
     @property
     def today(self) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberError
 
 from consolidation.money import ZERO, from_fils
-from validation.context import KeyIndex, ValidationContext
+from validation.context import KeyIndex, ValidationContext, key_hashes
 from validation.rules import (
     Rule,
     Severity,
@@ -177,11 +178,18 @@ class EntryBalance:
     """Sums each entry's debits and credits over every chunk, exactly, and flags the entries
     whose sums differ. Whole-fils amounts are summed as integer fils; the rare finer amount
     (already an issue of its own) is summed as a Decimal so the comparison stays exact. An entry
-    with a line whose amount is missing is not judged: that line's issue is the one to fix."""
+    with a line whose amount is missing is not judged: that line's issue is the one to fix.
+
+    Memory stays small as the ledger grows: of each chunk's per-entry sums, those that balance
+    within the chunk (nearly all: an entry's lines usually arrive together) are kept as the
+    entry's 64-bit hash and its debit sum only; those that do not are kept with the entry
+    number. An entry out of balance overall is out of balance in at least one chunk, so the
+    verdict is exact; the hashes only add the balanced parts of such an entry to its totals."""
 
     def __init__(self, rule: Rule, context: ValidationContext) -> None:
         self.rule = rule
-        self._fils: list[pd.DataFrame] = []
+        self._uneven: list[pd.DataFrame] = []
+        self._even: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]] = []
         self._finer: list[pd.DataFrame] = []
         self._incomplete: set[str] = set()
 
@@ -198,7 +206,7 @@ class EntryBalance:
         )
         rows = has_entry & whole
         entries = text(frame, "entry_no")
-        self._fils.append(
+        sums = (
             pd.DataFrame(
                 {
                     "debit": debit[rows].fillna(0).to_numpy(dtype=np.int64),
@@ -209,6 +217,9 @@ class EntryBalance:
             .groupby(level=0, sort=False)
             .sum()
         )
+        even = np.asarray(sums["debit"] == sums["credit"], dtype=bool)
+        self._uneven.append(sums[~even])
+        self._even.append((key_hashes(sums.index[even]), sums["debit"].to_numpy()[even]))
         finer = has_entry & ~whole
         if finer.any():
             self._finer.append(
@@ -221,24 +232,38 @@ class EntryBalance:
                 )
             )
 
+    def _whole(self, entries: list[str]) -> pd.DataFrame:
+        """The whole-fils debit and credit sums of these entries over every chunk."""
+        uneven = pd.concat(self._uneven).groupby(level=0, sort=False).sum()
+        totals = uneven.reindex(pd.Index(entries, dtype=object), fill_value=0)
+        hashes = np.concatenate([h for h, _ in self._even])
+        debits = np.concatenate([d for _, d in self._even])
+        order = np.argsort(hashes, kind="stable")
+        hashes, debits = hashes[order], debits[order]
+        wanted = key_hashes(totals.index)
+        low = np.searchsorted(hashes, wanted, side="left")
+        high = np.searchsorted(hashes, wanted, side="right")
+        even = np.array([int(debits[a:b].sum()) for a, b in zip(low, high, strict=True)], np.int64)
+        return totals.assign(debit=totals["debit"] + even, credit=totals["credit"] + even)
+
     def issues(self) -> pd.DataFrame:
-        if not self._fils:
+        if not self._even:
             return issue_rows(self.rule, [], [], [])
-        totals = pd.concat(self._fils).groupby(level=0, sort=False).sum()
         exact: dict[str, tuple[Decimal, Decimal]] = {}
         for part in self._finer:
             for entry, debit, credit in part.itertuples(index=False):
                 d, c = exact.get(entry, (ZERO, ZERO))
                 exact[entry] = (d + debit, c + credit)
+        uneven = sorted(set().union(*(set(p.index) for p in self._uneven)) - exact.keys())
+        totals = self._whole(uneven)
         unbalanced = totals[totals["debit"] != totals["credit"]]
         found: dict[str, tuple[Decimal, Decimal]] = {
             str(entry): (from_fils(int(d)), from_fils(int(c)))
             for entry, d, c in zip(
                 unbalanced.index, unbalanced["debit"], unbalanced["credit"], strict=True
             )
-            if entry not in exact
         }
-        whole = totals.reindex(list(exact), fill_value=0)
+        whole = self._whole(list(exact))
         for entry, whole_d, whole_c in zip(
             whole.index, whole["debit"].tolist(), whole["credit"].tolist(), strict=True
         ):

@@ -13,8 +13,11 @@ exception; a chunk that lacks a unified column is (``ValidationError``).
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+import weakref
 from collections import Counter
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +28,7 @@ import pyarrow.compute as pc
 from consolidation.types import SOURCE_KEY
 from consolidation.unified import ENTITIES, EntitySchema, FieldType, empty_issues
 from validation.context import ValidationContext
+from validation.context import repeated_among as twice
 from validation.rules import (
     FILS_PREFIX,
     Rule,
@@ -218,30 +222,76 @@ def _field_strings(frame: pd.DataFrame, schema: EntitySchema, field: str) -> pa.
     return _strings(frame[field])
 
 
-class _Keyed:
-    """Source keys and entity keys of every row seen, as compact Arrow text."""
+class _Spill:
+    """Text columns of every row seen, in a temporary Arrow file rather than in memory; read back
+    by row position. The file is unlinked once it is mapped, or when the spill is collected."""
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, names: list[str], folder: Path | None) -> None:
+        self._schema = pa.schema([(name, _TEXT) for name in names])
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        descriptor, self._path = tempfile.mkstemp(prefix="keys-", suffix=".arrow", dir=folder)
+        os.close(descriptor)
+        self._sink = pa.OSFile(self._path, "wb")
+        self._writer = pa.ipc.new_file(self._sink, self._schema)
+        self._table: pa.Table | None = None
+        self._cleanup = weakref.finalize(self, _remove, self._path)
+        self.rows = 0
+
+    def append(self, columns: list[pa.Array]) -> None:
+        batch = pa.record_batch([pc.cast(c, _TEXT) for c in columns], schema=self._schema)
+        self._writer.write_batch(batch)
+        self.rows += batch.num_rows
+
+    def take(self, positions: npt.NDArray[np.int64]) -> pa.Table:
+        """The rows at these positions (in the order given), as a table in memory."""
+        if self._table is None:
+            self._writer.close()
+            self._sink.close()
+            self._table = pa.ipc.open_file(pa.memory_map(self._path)).read_all()
+            self._cleanup()
+        return self._table.take(pa.array(positions, type=pa.int64()))
+
+
+def _remove(path: str) -> None:
+    Path(path).unlink(missing_ok=True)
+
+
+def _hashes(values: pa.Array) -> npt.NDArray[np.uint64]:
+    return pd.util.hash_array(values.to_numpy(zero_copy_only=False), categorize=False)
+
+
+class _Keyed:
+    """Every row's entity key as a 64-bit hash in memory, and its source key and entity key as
+    text in a spill file: the rows whose hashes repeat are read back and compared exactly."""
+
+    def __init__(self, rule: Rule, context: ValidationContext) -> None:
         self.rule = rule
         self.schema = ENTITIES[rule.entity]
-        self._source: list[pa.Array] = []
-        self._keys: list[pa.Array] = []
+        self._spill = _Spill(["source", "key"], context.spill_dir)
+        self._hashes: list[npt.NDArray[np.uint64]] = []
+        self._included: list[npt.NDArray[np.bool_]] = []
 
-    def _add_keys(self, frame: pd.DataFrame) -> None:
-        self._source.append(_strings(frame[SOURCE_KEY]))
+    def _add_keys(self, frame: pd.DataFrame) -> pa.Array:
+        """Spill the chunk's source keys and entity keys; the entity keys."""
         parts = [_field_strings(frame, self.schema, k) for k in self.schema.key]
-        self._keys.append(_joined(parts, keep_missing=False))
+        keys = _joined(parts, keep_missing=False)
+        self._spill.append([_strings(frame[SOURCE_KEY]), keys])
+        return keys
 
-    def _frame(self, **extra: Any) -> pd.DataFrame:
-        frame = pd.DataFrame(
+    def _candidates(self) -> pd.DataFrame:
+        """The rows (positions in the order seen) whose hash is shared with another row, with
+        the hash, and their source key and entity key read back from the spill."""
+        positions, hashes = twice(self._hashes, self._included)
+        table = self._spill.take(positions)
+        return pd.DataFrame(
             {
-                "source": pd.array(pa.concat_arrays(self._source), dtype="str"),
-                "key": pd.array(pa.concat_arrays(self._keys), dtype="str"),
-                **extra,
+                "source": pd.array(table.column("source"), dtype="str"),
+                "key": pd.array(table.column("key"), dtype="str"),
+                "order": positions,
+                "hash": hashes,
             }
         )
-        frame["order"] = np.arange(len(frame))
-        return frame
 
     @staticmethod
     def _originals(group: pd.DataFrame, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -256,17 +306,18 @@ class DuplicateKeys(_Keyed):
     """The same entity key on two records of one source."""
 
     def __init__(self, rule: Rule, context: ValidationContext) -> None:
-        super().__init__(rule)
+        super().__init__(rule, context)
 
     def add(self, frame: pd.DataFrame) -> None:
-        self._add_keys(frame)
+        keys = self._add_keys(frame)
+        self._hashes.append(_hashes(keys))
+        self._included.append(np.asarray(keys.is_valid(), dtype=bool))
 
     def issues(self) -> pd.DataFrame:
-        if not self._source:
+        if not self._hashes:
             return issue_rows(self.rule, [], [], [])
-        seen = self._frame()
-        seen = seen[seen["key"].notna()]
-        repeated = seen[seen.duplicated("key", keep=False)]
+        seen = self._candidates()
+        repeated = seen[seen.duplicated("key", keep=False)]  # equal hashes, equal keys too
         originals, copies = self._originals(repeated, "key")
         original_of = dict(zip(originals["key"], originals["source"], strict=True))
         keys = [str(k).replace(_UNIT, " / ") for k in copies["key"]]
@@ -284,38 +335,32 @@ class DuplicateKeys(_Keyed):
 
 
 class DuplicateContent(_Keyed):
-    """The same content (every field but the key) on records with different keys."""
+    """The same content (every field but the key) on records with different keys. Content is
+    compared by a 64-bit hash of every field but the key."""
 
     def __init__(self, rule: Rule, context: ValidationContext) -> None:
-        super().__init__(rule)
+        super().__init__(rule, context)
         self._content = [f for f in self.schema.fields if f not in self.schema.key]
         self._descriptive = [
             f
             for f in self._content
             if self.schema.fields[f].type is FieldType.TEXT and f not in _NOT_DESCRIPTIVE
         ]
-        self._hashes: list[npt.NDArray[np.uint64]] = []
-        self._compared: list[npt.NDArray[np.bool_]] = []
 
     def add(self, frame: pd.DataFrame) -> None:
         self._add_keys(frame)
         parts = [_field_strings(frame, self.schema, f) for f in self._content]
-        content = _joined(parts, keep_missing=True)
-        self._hashes.append(
-            pd.util.hash_array(content.to_numpy(zero_copy_only=False), categorize=False)
-        )
+        self._hashes.append(_hashes(_joined(parts, keep_missing=True)))
         described = np.zeros(len(frame), dtype=bool)
         for name in self._descriptive:
             described |= np.asarray(frame[name].notna(), dtype=bool)
-        self._compared.append(described)
+        self._included.append(described)
 
     def issues(self) -> pd.DataFrame:
-        if not self._source:
+        if not self._hashes:
             return issue_rows(self.rule, [], [], [])
-        seen = self._frame(content=np.concatenate(self._hashes))
-        seen = seen[np.concatenate(self._compared)]
-        repeated = seen[seen.duplicated("content", keep=False)]
-        originals, copies = self._originals(repeated, "content")
+        seen = self._candidates().rename(columns={"hash": "content"})
+        originals, copies = self._originals(seen, "content")
         original = originals.set_index("content")
         copies = copies.assign(
             original_source=original["source"].reindex(copies["content"]).to_numpy(),

@@ -3,9 +3,11 @@ against."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from validation import KeyIndex
+from validation.context import repeated, repeated_among
 from validation.rules import among
 
 
@@ -40,3 +42,22 @@ def test_a_million_keys_are_all_found_and_none_invented() -> None:
     assert index.contains(keys).all()
     strangers = pd.Series([f"JE{n:08d}" for n in range(1_000_000, 1_200_000)], dtype=object)
     assert not index.contains(strangers).any()
+
+
+def test_repeated_marks_every_occurrence_of_a_hash_seen_more_than_once() -> None:
+    hashes = np.array([5, 1, 9, 5, 3, 9, 9, 7], dtype=np.uint64)
+    assert repeated(hashes).tolist() == [True, False, True, True, False, True, True, False]
+    assert repeated(np.array([], dtype=np.uint64)).tolist() == []
+    assert repeated(np.array([4], dtype=np.uint64)).tolist() == [False]
+    assert not repeated(np.arange(1000, dtype=np.uint64)).any()
+
+
+def test_repeated_among_counts_positions_over_chunks_and_skips_excluded_rows() -> None:
+    parts = [np.array([1, 2, 3], dtype=np.uint64), np.array([2, 4, 1, 4], dtype=np.uint64)]
+    included = [np.array([True, True, True]), np.array([True, False, True, True])]
+    positions, hashes = repeated_among(parts, included)
+    # 1 and 2 repeat across the chunks; 4 repeats only with an excluded row, so it does not
+    assert positions.tolist() == [0, 1, 3, 5]
+    assert hashes.tolist() == [1, 2, 2, 1]
+    empty, none = repeated_among([], [])
+    assert empty.tolist() == [] and none.tolist() == []

@@ -246,6 +246,37 @@ def test_an_unbalanced_entry_is_an_issue_on_the_entry_once_all_chunks_are_in() -
     assert issues.at[0, "rule_id"].split(".")[0] == "journal_entry"
 
 
+def test_an_unbalanced_entry_counts_the_parts_that_balance_within_a_chunk() -> None:
+    # JE1 balances within the first chunk and the third, not in the second: its totals in the
+    # message include every part. JE2 is out of balance in each chunk but balances overall.
+    first = lines(("JE1", "100.000", "0"), ("JE1", "0", "100.000"), ("JE2", "5.000", "0"))
+    second = lines(("JE1", "50.000", "0"), ("JE2", "0", "5.000"), start=4)
+    third = lines(("JE1", "7.000", "0"), ("JE1", "0", "7.000"), start=6)
+    issues = validate("journal_line", first, second, third)
+    assert rows(issues) == [
+        (
+            "JE1",
+            "journal_entry.lines.balanced",
+            "error",
+            None,
+            "50.000",
+            "journal entry 'JE1' is out of balance: debits 157.000, credits 107.000 "
+            "(difference 50.000)",
+        )
+    ]
+
+
+def test_an_entry_balanced_in_fils_with_a_finer_line_elsewhere_counts_every_part() -> None:
+    first = lines(("JE1", "10.000", "0"), ("JE1", "0", "10.000"))
+    second = lines(("JE1", "0.0004", "0"), start=3)
+    balance = validate("journal_line", first, second)
+    balance = balance[balance["rule_id"] == "journal_entry.lines.balanced"]
+    assert balance["message"].tolist() == [
+        "journal entry 'JE1' is out of balance: debits 10.0004, credits 10.000 "
+        "(difference 0.0004)"
+    ]
+
+
 def test_balance_is_exact_even_for_amounts_finer_than_fils() -> None:
     first = lines(("JE1", "0.0004", "0"), ("JE2", "0.0004", "0"))
     second = lines(("JE1", "0.0006", "0.001"), ("JE2", "0", "0.0005"), start=3)
