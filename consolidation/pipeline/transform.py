@@ -18,6 +18,7 @@ Accounting per raw entity: extracted = staged + quarantined + rejected.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
@@ -52,9 +55,10 @@ from consolidation.schema import (
 )
 from consolidation.staging import SPECS, StageCounts, Stager
 from consolidation.types import SOURCE_KEY
-from consolidation.unified import ENTITIES, ROW_HASH, FieldType
+from consolidation.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
 from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
 from validation import EntityValidator, KeyIndex, ValidationContext
+from validation.context import repeated
 
 if TYPE_CHECKING:
     from consolidation.pipeline import Pipeline, ProgressSink
@@ -121,16 +125,11 @@ def source_mapping(pipeline: Pipeline, source: str) -> SourceMapping:
     return mapping
 
 
-def _issue_entity(rule_id: str) -> str:
-    return rule_id.split(".", 1)[0]
-
-
 @dataclass
 class _EntityWork:
     mapping: EntityMapping
     paths: list[Path] = field(default_factory=list)
     rows: int = 0
-    issues: list[pd.DataFrame] = field(default_factory=list)
     early: bool = False
     """Staged during pass 1 (a first load: insert only)."""
     counts: StageCounts = field(default_factory=StageCounts)
@@ -145,6 +144,105 @@ kept out cannot be staged (its reference would not resolve), so it is kept out t
 
 
 _WITHDRAW = sa.table("_stage_withdraw", sa.column("source_key", sa.Text))
+
+
+class _Keys:
+    """Keys gathered chunk by chunk, kept as Arrow text (one buffer a chunk) until they are first
+    read as a set. Python strings made one per key while the chunks come and go would each pin
+    a piece of the chunks' freed memory, so the process would grow with the source."""
+
+    def __init__(self) -> None:
+        self._parts: list[pa.Array] = []
+        self._set: set[str] | None = None
+
+    def add(self, keys: pd.Series) -> None:
+        if keys.empty:
+            return
+        if self._set is not None:
+            self._set.update(keys)
+        else:
+            self._parts.append(rawstore.text_array(keys))
+
+    @property
+    def as_set(self) -> set[str]:
+        if self._set is None:
+            self._set = set(pa.chunked_array(self._parts, pa.string()).to_pylist())
+            self._parts.clear()
+        return self._set
+
+
+_ISSUE_SCHEMA = pa.schema([(name, pa.large_string()) for name in ["entity", *ISSUE_COLUMNS]])
+_IDENTITY = ["entity", SOURCE_KEY, "rule_id", "field"]
+
+
+class _IssueLog:
+    """The batch's issues as they are found. In memory: the keys with an error, per entity (what
+    the holds are decided from), and the count per rule; the issue rows themselves go to a spill
+    file and are read back chunk by chunk when they are written to the store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._errors: dict[str, _Keys] = {}
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._sink: pa.NativeFile | None = None
+        self._hashes: list[npt.NDArray[np.uint64]] = []
+
+    def add(self, issues: pd.DataFrame) -> None:
+        if issues.empty:
+            return
+        entity = issues["rule_id"].astype(object).str.split(".", n=1).str[0]
+        issues = issues.assign(entity=entity)
+        for name, keys in issues.loc[issues["severity"] == Severity.ERROR.value].groupby("entity")[
+            SOURCE_KEY
+        ]:
+            self._errors.setdefault(str(name), _Keys()).add(keys)
+        self.counts.update(zip(issues["rule_id"], issues["severity"], strict=True))
+        identity = issues[_IDENTITY].astype(object).fillna("")
+        self._hashes.append(
+            np.asarray(pd.util.hash_pandas_object(identity, index=False), dtype=np.uint64)
+        )
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._sink = pa.OSFile(str(self.path), "wb")
+            self._writer = pa.ipc.new_file(self._sink, _ISSUE_SCHEMA)
+        self._writer.write_batch(
+            pa.record_batch(
+                [
+                    rawstore.text_array(issues[name]).cast(pa.large_string())
+                    for name in _ISSUE_SCHEMA.names
+                ],
+                schema=_ISSUE_SCHEMA,
+            )
+        )
+
+    def errors(self) -> dict[str, set[str]]:
+        """Per entity, the keys of the records with an error."""
+        return {entity: keys.as_set for entity, keys in self._errors.items()}
+
+    def repeated(self) -> npt.NDArray[np.bool_]:
+        """Per issue in the order found, whether its identity (entity, key, rule, field) may
+        occur more than once: equal 64-bit hashes, compared exactly when written."""
+        if not self._hashes:
+            return np.zeros(0, dtype=bool)
+        return repeated(np.concatenate(self._hashes))
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The issues in the order found, a spilled chunk at a time."""
+        if self._writer is None or self._sink is None:
+            return
+        self._writer.close()
+        self._sink.close()
+        self._writer = None
+        reader = pa.ipc.open_file(pa.memory_map(str(self.path)))
+        for index in range(reader.num_record_batches):
+            batch = reader.get_batch(index)
+            yield pd.DataFrame(
+                {
+                    name: batch.column(name).to_numpy(zero_copy_only=False)
+                    for name in batch.schema.names
+                }
+            )
 
 
 class _DatabaseLane:
@@ -212,12 +310,14 @@ class BatchTransform:
             min_age_at_hire=pipeline.settings.validation.min_age_at_hire,
             crosswalk=reference.crosswalk.get(self.spec.ministry, set()) if finance else None,
             open_periods=reference.open_periods if finance else None,
+            spill_dir=self.work_dir / "checks",
         )
         self.controls: dict[tuple[str, str | None, str | None], list[Any]] = {}
         self.chunk_paths: dict[str, list[str]] = {}
-        self.early_out: dict[str, set[str]] = {}
+        self.early_out: dict[str, _Keys] = {}
         """Per entity staged in pass 1, the keys pass 1 kept out."""
         self.fresh: dict[str, bool] = {}
+        self.issues = _IssueLog(self.work_dir / "issues.arrow")
         """Per table, whether the source has no row in it yet (empty: no staging in pass 1)."""
 
     def _mapping(self) -> SourceMapping:
@@ -270,7 +370,7 @@ class BatchTransform:
         out = frame[SOURCE_KEY].isin(bad)
         parent = _INNER_PARENTS.get(target)
         if parent is not None and parent[1] in self.early_out:
-            out |= frame[parent[0]].isin(self.early_out[parent[1]])
+            out |= frame[parent[0]].isin(self.early_out[parent[1]].as_set)
         return out
 
     def map_and_validate(
@@ -285,7 +385,7 @@ class BatchTransform:
             target = mapping.target
             work.early = self._stages_early(target)
             if work.early:
-                self.early_out.setdefault(target, set())
+                self.early_out.setdefault(target, _Keys())
             validator = EntityValidator(target, self.context)
             seen: set[str] = set()
             label = f"{self.source}.{target}" + (" (derived)" if mapping.distinct else "")
@@ -302,13 +402,13 @@ class BatchTransform:
                     seen.update(frame[SOURCE_KEY])
                 work.rows += len(frame)
                 checked = _unexplained(validator.check_chunk(frame), mapping_issues)
-                work.issues.append(mapping_issues)
-                work.issues.append(checked)
+                self.issues.add(mapping_issues)
+                self.issues.add(checked)
                 self._remember(mapping, frame)
                 if work.early:
                     assert stager is not None and lane is not None
                     out = self._early_out(target, frame, [mapping_issues, checked])
-                    self.early_out[target].update(frame.loc[out, SOURCE_KEY])
+                    self.early_out[target].add(frame.loc[out, SOURCE_KEY])
                     prepared = stager.prepare(target, frame.loc[~out])
                     lane.submit(stager.load, prepared, then=work.counts.add)
                 path = (
@@ -319,7 +419,7 @@ class BatchTransform:
                 rawstore.write_frame(path, frame)
                 work.paths.append(path)
                 self.progress.advance(len(raw))
-            work.issues.append(validator.finish())
+            self.issues.add(validator.finish())
             self.progress.finish()
             works.append(work)
         return works
@@ -409,23 +509,9 @@ class BatchTransform:
 
     def decide(
         self, works: list[_EntityWork]
-    ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]], pd.DataFrame]:
-        """Error keys per entity, held keys per entity (with what holds them), and all issues."""
-        issues = pd.concat(
-            [i for w in works for i in w.issues if not i.empty]
-            or [
-                pd.DataFrame(
-                    columns=["_source_key", "rule_id", "severity", "field", "value", "message"]
-                )
-            ],
-            ignore_index=True,
-        )
-        issues["entity"] = issues["rule_id"].map(_issue_entity)
-        errors: dict[str, set[str]] = {}
-        for entity, keys in issues.loc[issues["severity"] == Severity.ERROR.value].groupby(
-            "entity"
-        )[SOURCE_KEY]:
-            errors[str(entity)] = set(keys)
+    ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
+        """Error keys per entity, and held keys per entity (with what holds them)."""
+        errors = self.issues.errors()
         held: dict[str, dict[str, str]] = {}
         by_target = {w.mapping.target: w for w in works if not w.mapping.distinct}
         lines = by_target.get("journal_line")
@@ -473,7 +559,7 @@ class BatchTransform:
                         for k, e in zip(stuck[SOURCE_KEY], stuck["employee_no"], strict=True)
                     )
                 held["payroll_line"] = holds
-        return errors, held, issues
+        return errors, held
 
     def _frames(
         self, work: _EntityWork, columns: list[str] | None = None, *, keys: pa.Array | None = None
@@ -485,6 +571,13 @@ class BatchTransform:
     # --- pass 2: stage, quarantine ----------------------------------------------------------------
 
     def run(self) -> TransformResult:
+        """The whole batch in one transaction; the working files are removed however it ends."""
+        try:
+            return self._run()
+        finally:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def _run(self) -> TransformResult:
         started = time.perf_counter()
         self.chunk_paths = self._chunk_paths()
         with self.pipeline.session() as session:
@@ -505,7 +598,7 @@ class BatchTransform:
                     recency=datetime.now(UTC),
                 )
                 works = self.map_and_validate(stager, lane)
-                errors, held, issues = self.decide(works)
+                errors, held = self.decide(works)
                 lane.drain()
                 withdrawn = self._withdraw(connection, lane, works, errors, held)
                 quarantine = _QuarantineWriter(connection, lane, self.source, self.batch_id)
@@ -517,21 +610,18 @@ class BatchTransform:
                     outcomes.append(outcome)
                 lane.drain()
                 quarantine.finish(self._was_staged)
-                self._write_issues(connection, issues)
+                self._write_issues(connection)
                 self._write_controls(connection, ministry_id)
                 self._write_accounting(connection, outcomes)
                 self._audit_changes(connection, outcomes)
             finally:
                 lane.close()
-        counter: Counter[tuple[str, str]] = Counter(
-            zip(issues["rule_id"], issues["severity"], strict=True)
-        )
         return TransformResult(
             self.batch_id,
             self.source,
             self.spec.ministry,
             outcomes,
-            counter,
+            self.issues.counts,
             time.perf_counter() - started,
         )
 
@@ -555,7 +645,7 @@ class BatchTransform:
             done.add(target)
             late = (errors.get(target, set()) | held.get(target, {}).keys()) - self.early_out[
                 target
-            ]
+            ].as_set
             if not late:
                 continue
 
@@ -660,7 +750,10 @@ class BatchTransform:
             is not None
         )
 
-    def _write_issues(self, connection: sa.Connection, issues: pd.DataFrame) -> None:
+    def _write_issues(self, connection: sa.Connection) -> None:
+        """The batch's issues into ``validation_issue``, chunk by chunk: new ones open, changed
+        ones updated (a fixed one that fails again reopens), and open ones this batch no longer
+        finds marked fixed."""
         table = table_of(ValidationIssue)
         existing = {
             (row.entity, row.source_key, row.rule_id, row.field): row
@@ -669,45 +762,61 @@ class BatchTransform:
             )
         }
         now = datetime.now(UTC)
+        twice = self.issues.repeated()
         seen: set[tuple[str, str, str, str]] = set()
-        inserts = []
+        """Of the few issues found more than once (a source key used twice), those written."""
+        found: set[tuple[str, str, str, str]] = set()
+        """Of the issues already in the store, those found again."""
         columns = ["entity", SOURCE_KEY, "rule_id", "field", "value", "message", "severity"]
-        for entity, key, rule_id, field_name, value, message, severity in zip(
-            *(issues[c].tolist() for c in columns), strict=True
-        ):
-            identity = (entity, key, rule_id, field_name or "")
-            if identity in seen:
-                continue
-            seen.add(identity)
-            current = existing.get(identity)
-            values = {
-                "batch_id": self.batch_id,
-                "value": value,
-                "message": message,
-                "severity": Severity(severity),
-            }
-            if current is None:
-                inserts.append(
-                    {
-                        "source_system": self.source,
-                        "entity": identity[0],
-                        "source_key": identity[1],
-                        "rule_id": identity[2],
-                        "field": identity[3],
-                        "status": IssueStatus.OPEN,
-                        "created_at": now,
-                        **values,
-                    }
-                )
-            elif current.value != value or current.status == IssueStatus.FIXED:
-                status = IssueStatus.OPEN if current.status == IssueStatus.FIXED else current.status
-                connection.execute(
-                    sa.update(table).where(table.c.id == current.id).values(status=status, **values)
-                )
-        if inserts:
-            connection.execute(sa.insert(table), inserts)
+        position = 0
+        for frame in self.issues.frames():
+            inserts = []
+            for again, entity, key, rule_id, field_name, value, message, severity in zip(
+                twice[position : position + len(frame)],
+                *(frame[c].tolist() for c in columns),
+                strict=True,
+            ):
+                identity = (entity, key, rule_id, field_name or "")
+                if again:
+                    if identity in seen:
+                        continue
+                    seen.add(identity)
+                current = existing.get(identity)
+                values = {
+                    "batch_id": self.batch_id,
+                    "value": value,
+                    "message": message,
+                    "severity": Severity(severity),
+                }
+                if current is None:
+                    inserts.append(
+                        {
+                            "source_system": self.source,
+                            "entity": identity[0],
+                            "source_key": identity[1],
+                            "rule_id": identity[2],
+                            "field": identity[3],
+                            "status": IssueStatus.OPEN,
+                            "created_at": now,
+                            **values,
+                        }
+                    )
+                    continue
+                found.add(identity)
+                if current.value != value or current.status == IssueStatus.FIXED:
+                    status = (
+                        IssueStatus.OPEN if current.status == IssueStatus.FIXED else current.status
+                    )
+                    connection.execute(
+                        sa.update(table)
+                        .where(table.c.id == current.id)
+                        .values(status=status, **values)
+                    )
+            position += len(frame)
+            if inserts:
+                connection.execute(sa.insert(table), inserts)
         for identity, row in existing.items():
-            if identity not in seen and row.status == IssueStatus.OPEN:
+            if identity not in found and row.status == IssueStatus.OPEN:
                 connection.execute(
                     sa.update(table)
                     .where(table.c.id == row.id)

@@ -34,7 +34,7 @@ def test_a_failure_after_pass_1_stages_nothing_and_a_rerun_stages_all(
     reference = pipeline.load_reference()
     extract = pipeline.extract(finance)
 
-    def broken(self: BatchTransform, connection: sa.Connection, issues: object) -> None:
+    def broken(self: BatchTransform, connection: sa.Connection) -> None:
         raise StageFailed("the disk filled up while writing issues")
 
     monkeypatch.setattr(BatchTransform, "_write_issues", broken)
