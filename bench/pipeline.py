@@ -2,6 +2,7 @@
 through extract → map → validate → stage.
 
     python -m bench.pipeline [--lines 1000000 5000000]
+    BENCH_TRACE=1 python -m bench.pipeline --lines 2000000   # RSS at each step, on stderr
 
 Each size runs in a child process (its peak RSS is its own) against a fresh store database.
 The source (``bench_mof_<lines>``) is generated once and reused. Prints a Markdown table for
@@ -59,6 +60,46 @@ def _fresh_store() -> str:
     return sa.make_url(PG_ADMIN).set(database=STORE_DB).render_as_string(hide_password=False)
 
 
+def _trace() -> None:
+    """With BENCH_TRACE set: each INFO log line of the run to stderr with the time and the RSS
+    (current and the highest sampled since the previous line), to find where memory goes."""
+    import threading
+
+    import pyarrow as pa
+
+    def rss_kib() -> int:
+        pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+
+    high = [0]
+    began = time.perf_counter()
+
+    def sample() -> None:
+        while True:
+            high[0] = max(high[0], rss_kib())
+            time.sleep(0.05)
+
+    threading.Thread(target=sample, daemon=True).start()
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            now = rss_kib()
+            arrow = pa.total_allocated_bytes() // 2**20
+            print(
+                f"{time.perf_counter() - began:7.1f}s {now // 1024:6d} MiB "
+                f"(high {max(high[0], now) // 1024:6d}, arrow {arrow:5d}) "
+                f"{record.getMessage()[:100]}",
+                file=sys.stderr,
+            )
+            high[0] = 0
+
+    handler = Handler(logging.INFO)
+    for name in ("consolidation", "validation", "mappings", "connectors"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).propagate = False
+
+
 def child(config: Path, store_url: str, raw_dir: Path) -> None:
     from consolidation import store
     from consolidation.pipeline import Pipeline
@@ -69,6 +110,8 @@ def child(config: Path, store_url: str, raw_dir: Path) -> None:
         ValidationSettings,
     )
 
+    if os.environ.get("BENCH_TRACE"):
+        _trace()
     settings = Settings(
         store=StoreSettings(url=store_url, raw_dir=raw_dir),
         sources=SourcesSettings(config=config, chunk_size=100_000),
@@ -114,6 +157,8 @@ def measure(lines: int) -> dict[str, object]:
     subprocess.run(["rm", "-rf", str(raw_dir)], check=True)
     if process.returncode != 0:
         raise SystemExit(process.stderr[-3000:])
+    if os.environ.get("BENCH_TRACE"):
+        print(process.stderr, file=sys.stderr)
     result = json.loads(process.stdout.strip().splitlines()[-1])
     return {
         "journal_lines": result["lines"],
