@@ -234,23 +234,36 @@ class _Spill:
         os.close(descriptor)
         self._sink = pa.OSFile(self._path, "wb")
         self._writer = pa.ipc.new_file(self._sink, self._schema)
-        self._table: pa.Table | None = None
+        self._reader: pa.ipc.RecordBatchFileReader | None = None
         self._cleanup = weakref.finalize(self, _remove, self._path)
-        self.rows = 0
+        self._starts = [0]
+        """Where each written batch starts, counted in rows."""
 
     def append(self, columns: list[pa.Array]) -> None:
         batch = pa.record_batch([pc.cast(c, _TEXT) for c in columns], schema=self._schema)
         self._writer.write_batch(batch)
-        self.rows += batch.num_rows
+        self._starts.append(self._starts[-1] + batch.num_rows)
 
     def take(self, positions: npt.NDArray[np.int64]) -> pa.Table:
-        """The rows at these positions (in the order given), as a table in memory."""
-        if self._table is None:
+        """The rows at these positions (ascending), as a table in memory. Each batch of the file
+        is read for its own rows only: taking from the whole file at once would copy all of it
+        into memory first."""
+        if self._reader is None:
             self._writer.close()
             self._sink.close()
-            self._table = pa.ipc.open_file(pa.memory_map(self._path)).read_all()
+            self._reader = pa.ipc.open_file(pa.memory_map(self._path))
             self._cleanup()
-        return self._table.take(pa.array(positions, type=pa.int64()))
+        if np.any(np.diff(positions) < 0):
+            raise ValidationError("spilled rows are read back in ascending order")
+        bounds = np.searchsorted(positions, self._starts)
+        parts = [
+            self._reader.get_batch(index).take(
+                pa.array(positions[bounds[index] : bounds[index + 1]] - self._starts[index])
+            )
+            for index in range(len(self._starts) - 1)
+            if bounds[index] < bounds[index + 1]
+        ]
+        return pa.Table.from_batches(parts, schema=self._schema)
 
 
 def _remove(path: str) -> None:

@@ -1,14 +1,18 @@
-"""KeyIndex: the compact set of journal entry numbers (and their periods) a batch checks lines
-against."""
+"""KeyIndex (the compact set of journal entry numbers and their periods a batch checks lines
+against), and the hashes and spill the checks across chunks keep."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from validation import KeyIndex
 from validation.context import repeated, repeated_among
 from validation.rules import among
+from validation.runner import _Spill
 
 
 def test_keys_are_found_and_missing_values_are_not() -> None:
@@ -61,3 +65,15 @@ def test_repeated_among_counts_positions_over_chunks_and_skips_excluded_rows() -
     assert hashes.tolist() == [1, 2, 2, 1]
     empty, none = repeated_among([], [])
     assert empty.tolist() == [] and none.tolist() == []
+
+
+def test_a_spill_reads_back_rows_from_each_batch_by_position(tmp_path: Path) -> None:
+    spill = _Spill(["source", "key"], tmp_path)
+    for start in (0, 3, 5):
+        keys = [f"K{i}" for i in range(start, start + 3 - (start == 3))]
+        spill.append([pa.array([f"S{i}" for i in range(start, start + len(keys))]), pa.array(keys)])
+    taken = spill.take(np.array([1, 2, 5, 7], dtype=np.int64))
+    assert taken.column("source").to_pylist() == ["S1", "S2", "S5", "S7"]
+    assert taken.column("key").to_pylist() == ["K1", "K2", "K5", "K7"]
+    assert not list(tmp_path.iterdir())  # unlinked once mapped
+    assert spill.take(np.array([], dtype=np.int64)).num_rows == 0
