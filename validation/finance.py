@@ -3,6 +3,7 @@ balances — and the balance of each journal entry, checked across chunks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import numpy as np
@@ -232,19 +233,25 @@ class EntryBalance:
                 )
             )
 
-    def _whole(self, entries: list[str]) -> pd.DataFrame:
-        """The whole-fils debit and credit sums of these entries over every chunk."""
+    def _whole(self) -> Callable[[list[str]], pd.DataFrame]:
+        """The whole-fils debit and credit sums of given entries over every chunk."""
         uneven = pd.concat(self._uneven).groupby(level=0, sort=False).sum()
-        totals = uneven.reindex(pd.Index(entries, dtype=object), fill_value=0)
         hashes = np.concatenate([h for h, _ in self._even])
         debits = np.concatenate([d for _, d in self._even])
         order = np.argsort(hashes, kind="stable")
         hashes, debits = hashes[order], debits[order]
-        wanted = key_hashes(totals.index)
-        low = np.searchsorted(hashes, wanted, side="left")
-        high = np.searchsorted(hashes, wanted, side="right")
-        even = np.array([int(debits[a:b].sum()) for a, b in zip(low, high, strict=True)], np.int64)
-        return totals.assign(debit=totals["debit"] + even, credit=totals["credit"] + even)
+
+        def sums(entries: list[str]) -> pd.DataFrame:
+            totals = uneven.reindex(pd.Index(entries, dtype=object), fill_value=0)
+            wanted = key_hashes(totals.index)
+            low = np.searchsorted(hashes, wanted, side="left")
+            high = np.searchsorted(hashes, wanted, side="right")
+            even = np.array(
+                [int(debits[a:b].sum()) for a, b in zip(low, high, strict=True)], np.int64
+            )
+            return totals.assign(debit=totals["debit"] + even, credit=totals["credit"] + even)
+
+        return sums
 
     def issues(self) -> pd.DataFrame:
         if not self._even:
@@ -254,8 +261,9 @@ class EntryBalance:
             for entry, debit, credit in part.itertuples(index=False):
                 d, c = exact.get(entry, (ZERO, ZERO))
                 exact[entry] = (d + debit, c + credit)
+        whole_sums = self._whole()
         uneven = sorted(set().union(*(set(p.index) for p in self._uneven)) - exact.keys())
-        totals = self._whole(uneven)
+        totals = whole_sums(uneven)
         unbalanced = totals[totals["debit"] != totals["credit"]]
         found: dict[str, tuple[Decimal, Decimal]] = {
             str(entry): (from_fils(int(d)), from_fils(int(c)))
@@ -263,7 +271,7 @@ class EntryBalance:
                 unbalanced.index, unbalanced["debit"], unbalanced["credit"], strict=True
             )
         }
-        whole = self._whole(list(exact))
+        whole = whole_sums(list(exact))
         for entry, whole_d, whole_c in zip(
             whole.index, whole["debit"].tolist(), whole["credit"].tolist(), strict=True
         ):
