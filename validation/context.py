@@ -128,21 +128,6 @@ def repeated_among(
 _NO_HASHES = np.zeros(0, dtype=np.uint64)
 
 
-def repeated(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
-    """Where a hash occurs more than once. Found by sorting, so that the memory it takes for
-    millions of rows is a sorted copy and an array of positions, not a hash table."""
-    found = np.zeros(len(hashes), dtype=bool)
-    if len(hashes) < 2:
-        return found
-    ordered = np.sort(hashes)
-    values = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    del ordered
-    if len(values):
-        at = np.searchsorted(values, hashes).clip(max=len(values) - 1)
-        found = values[at] == hashes
-    return found
-
-
 @dataclass
 class ValidationContext:
     """Today's date, the age threshold and the codes that exist in the same source."""

@@ -13,11 +13,7 @@ exception; a chunk that lacks a unified column is (``ValidationError``).
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
-import weakref
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from consolidation.spill import TextSpill
 from consolidation.types import SOURCE_KEY
 from consolidation.unified import ENTITIES, EntitySchema, FieldType, empty_issues
 from validation.context import ValidationContext
@@ -222,54 +219,6 @@ def _field_strings(frame: pd.DataFrame, schema: EntitySchema, field: str) -> pa.
     return _strings(frame[field])
 
 
-class _Spill:
-    """Text columns of every row seen, in a temporary Arrow file rather than in memory; read back
-    by row position. The file is unlinked once it is mapped, or when the spill is collected."""
-
-    def __init__(self, names: list[str], folder: Path | None) -> None:
-        self._schema = pa.schema([(name, _TEXT) for name in names])
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-        descriptor, self._path = tempfile.mkstemp(prefix="keys-", suffix=".arrow", dir=folder)
-        os.close(descriptor)
-        self._sink = pa.OSFile(self._path, "wb")
-        self._writer = pa.ipc.new_file(self._sink, self._schema)
-        self._reader: pa.ipc.RecordBatchFileReader | None = None
-        self._cleanup = weakref.finalize(self, _remove, self._path)
-        self._starts = [0]
-        """Where each written batch starts, counted in rows."""
-
-    def append(self, columns: list[pa.Array]) -> None:
-        batch = pa.record_batch([pc.cast(c, _TEXT) for c in columns], schema=self._schema)
-        self._writer.write_batch(batch)
-        self._starts.append(self._starts[-1] + batch.num_rows)
-
-    def take(self, positions: npt.NDArray[np.int64]) -> pa.Table:
-        """The rows at these positions (ascending), as a table in memory. Each batch of the file
-        is read for its own rows only: taking from the whole file at once would copy all of it
-        into memory first."""
-        if self._reader is None:
-            self._writer.close()
-            self._sink.close()
-            self._reader = pa.ipc.open_file(pa.memory_map(self._path))
-            self._cleanup()
-        if np.any(np.diff(positions) < 0):
-            raise ValidationError("spilled rows are read back in ascending order")
-        bounds = np.searchsorted(positions, self._starts)
-        parts = [
-            self._reader.get_batch(index).take(
-                pa.array(positions[bounds[index] : bounds[index + 1]] - self._starts[index])
-            )
-            for index in range(len(self._starts) - 1)
-            if bounds[index] < bounds[index + 1]
-        ]
-        return pa.Table.from_batches(parts, schema=self._schema)
-
-
-def _remove(path: str) -> None:
-    Path(path).unlink(missing_ok=True)
-
-
 def _hashes(values: pa.Array) -> npt.NDArray[np.uint64]:
     return pd.util.hash_array(values.to_numpy(zero_copy_only=False), categorize=False)
 
@@ -281,7 +230,7 @@ class _Keyed:
     def __init__(self, rule: Rule, context: ValidationContext) -> None:
         self.rule = rule
         self.schema = ENTITIES[rule.entity]
-        self._spill = _Spill(["source", "key"], context.spill_dir)
+        self._spill = TextSpill(["source", "key"], context.spill_dir, prefix="keys-")
         self._hashes: list[npt.NDArray[np.uint64]] = []
         self._included: list[npt.NDArray[np.bool_]] = []
 

@@ -53,12 +53,13 @@ from consolidation.schema import (
     ValidationIssue,
     table_of,
 )
+from consolidation.spill import TextSpill
 from consolidation.staging import SPECS, StageCounts, Stager
 from consolidation.types import SOURCE_KEY
 from consolidation.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
 from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
 from validation import EntityValidator, KeyIndex, ValidationContext
-from validation.context import repeated
+from validation.context import repeated_among
 
 if TYPE_CHECKING:
     from consolidation.pipeline import Pipeline, ProgressSink
@@ -171,7 +172,7 @@ class _Keys:
         return self._set
 
 
-_ISSUE_SCHEMA = pa.schema([(name, pa.large_string()) for name in ["entity", *ISSUE_COLUMNS]])
+_ISSUE_FIELDS = ["entity", *ISSUE_COLUMNS]
 _IDENTITY = ["entity", SOURCE_KEY, "rule_id", "field"]
 
 
@@ -180,12 +181,11 @@ class _IssueLog:
     the holds are decided from), and the count per rule; the issue rows themselves go to a spill
     file and are read back chunk by chunk when they are written to the store."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self._errors: dict[str, _Keys] = {}
         self.counts: Counter[tuple[str, str]] = Counter()
-        self._writer: pa.ipc.RecordBatchFileWriter | None = None
-        self._sink: pa.NativeFile | None = None
+        self._spill: TextSpill | None = None
         self._hashes: list[npt.NDArray[np.uint64]] = []
 
     def add(self, issues: pd.DataFrame) -> None:
@@ -202,19 +202,9 @@ class _IssueLog:
         self._hashes.append(
             np.asarray(pd.util.hash_pandas_object(identity, index=False), dtype=np.uint64)
         )
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._sink = pa.OSFile(str(self.path), "wb")
-            self._writer = pa.ipc.new_file(self._sink, _ISSUE_SCHEMA)
-        self._writer.write_batch(
-            pa.record_batch(
-                [
-                    rawstore.text_array(issues[name]).cast(pa.large_string())
-                    for name in _ISSUE_SCHEMA.names
-                ],
-                schema=_ISSUE_SCHEMA,
-            )
-        )
+        if self._spill is None:
+            self._spill = TextSpill(_ISSUE_FIELDS, self.folder, prefix="issues-")
+        self._spill.append([rawstore.text_array(issues[name]) for name in _ISSUE_FIELDS])
 
     def errors(self) -> dict[str, set[str]]:
         """Per entity, the keys of the records with an error."""
@@ -223,25 +213,18 @@ class _IssueLog:
     def repeated(self) -> npt.NDArray[np.bool_]:
         """Per issue in the order found, whether its identity (entity, key, rule, field) may
         occur more than once: equal 64-bit hashes, compared exactly when written."""
-        if not self._hashes:
-            return np.zeros(0, dtype=bool)
-        return repeated(np.concatenate(self._hashes))
+        positions, _ = repeated_among(self._hashes, [np.ones(len(h), bool) for h in self._hashes])
+        found = np.zeros(sum(len(h) for h in self._hashes), dtype=bool)
+        found[positions] = True
+        return found
 
     def frames(self) -> Iterator[pd.DataFrame]:
         """The issues in the order found, a spilled chunk at a time."""
-        if self._writer is None or self._sink is None:
+        if self._spill is None:
             return
-        self._writer.close()
-        self._sink.close()
-        self._writer = None
-        reader = pa.ipc.open_file(pa.memory_map(str(self.path)))
-        for index in range(reader.num_record_batches):
-            batch = reader.get_batch(index)
+        for batch in self._spill.batches():
             yield pd.DataFrame(
-                {
-                    name: batch.column(name).to_numpy(zero_copy_only=False)
-                    for name in batch.schema.names
-                }
+                {name: batch.column(name).to_numpy(zero_copy_only=False) for name in _ISSUE_FIELDS}
             )
 
 
@@ -317,7 +300,7 @@ class BatchTransform:
         self.early_out: dict[str, _Keys] = {}
         """Per entity staged in pass 1, the keys pass 1 kept out."""
         self.fresh: dict[str, bool] = {}
-        self.issues = _IssueLog(self.work_dir / "issues.arrow")
+        self.issues = _IssueLog(self.work_dir)
         """Per table, whether the source has no row in it yet (empty: no staging in pass 1)."""
 
     def _mapping(self) -> SourceMapping:

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from consolidation.spill import TextSpill
 from validation import KeyIndex
-from validation.context import repeated, repeated_among
+from validation.context import repeated_among
 from validation.rules import among
-from validation.runner import _Spill
 
 
 def test_keys_are_found_and_missing_values_are_not() -> None:
@@ -48,12 +48,14 @@ def test_a_million_keys_are_all_found_and_none_invented() -> None:
     assert not index.contains(strangers).any()
 
 
-def test_repeated_marks_every_occurrence_of_a_hash_seen_more_than_once() -> None:
-    hashes = np.array([5, 1, 9, 5, 3, 9, 9, 7], dtype=np.uint64)
-    assert repeated(hashes).tolist() == [True, False, True, True, False, True, True, False]
-    assert repeated(np.array([], dtype=np.uint64)).tolist() == []
-    assert repeated(np.array([4], dtype=np.uint64)).tolist() == [False]
-    assert not repeated(np.arange(1000, dtype=np.uint64)).any()
+def test_repeated_among_marks_every_occurrence_of_a_hash_seen_more_than_once() -> None:
+    def repeated(hashes: np.ndarray) -> list[int]:
+        return repeated_among([hashes], [np.ones(len(hashes), dtype=bool)])[0].tolist()
+
+    assert repeated(np.array([5, 1, 9, 5, 3, 9, 9, 7], dtype=np.uint64)) == [0, 2, 3, 5, 6]
+    assert repeated(np.array([], dtype=np.uint64)) == []
+    assert repeated(np.array([4], dtype=np.uint64)) == []
+    assert repeated(np.arange(1000, dtype=np.uint64)) == []
 
 
 def test_repeated_among_counts_positions_over_chunks_and_skips_excluded_rows() -> None:
@@ -68,7 +70,7 @@ def test_repeated_among_counts_positions_over_chunks_and_skips_excluded_rows() -
 
 
 def test_a_spill_reads_back_rows_from_each_batch_by_position(tmp_path: Path) -> None:
-    spill = _Spill(["source", "key"], tmp_path)
+    spill = TextSpill(["source", "key"], tmp_path)
     for start in (0, 3, 5):
         keys = [f"K{i}" for i in range(start, start + 3 - (start == 3))]
         spill.append([pa.array([f"S{i}" for i in range(start, start + len(keys))]), pa.array(keys)])
