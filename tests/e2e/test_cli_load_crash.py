@@ -41,12 +41,17 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
             "CONSOLIDATION_OPERATOR": "e2e-tester",
         }
         command = [CONSOLIDATE, "load", "--all", "--workers", "3", "--batch-size", "5", "--json"]
+        engine = sa.create_engine(store_url)
         kills = 0
         for _ in range(5):
+            before = _runs(engine)
             process = subprocess.Popen(
                 command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
-            time.sleep(chance.uniform(1.2, 3.0))  # the CLI imports for ~1.5 s, then loads
+            # the kill lands at a random point after this run has begun loading (its load_run
+            # row exists), however long the CLI took to start on a busy machine
+            _wait_for_a_new_run(engine, before, process)
+            time.sleep(chance.uniform(0.1, 1.5))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1
@@ -57,7 +62,6 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
         )
         assert final.returncode == 0, final.stderr[-2000:]
         odoo.faults.refuse_rate = odoo.faults.drop_rate = 0.0
-        engine = sa.create_engine(store_url)
         assert_exactly_once(engine, odoo)
         for entity, table in (("employment", "employment"), ("journal_entry", "journal_entry")):
             assert_every_row_accounted(engine, entity, table)
@@ -77,3 +81,15 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
         assert runs.count("interrupted") >= 1
         assert line_refs == lines
         engine.dispose()
+
+
+def _runs(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM load_run")).scalar_one())
+
+
+def _wait_for_a_new_run(engine: sa.Engine, before: int, process: subprocess.Popen[bytes]) -> None:
+    """Until the store holds more load runs than before, or the process has ended."""
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline and _runs(engine) <= before:
+        time.sleep(0.05)
