@@ -358,15 +358,14 @@ class CentralLoader:
     def _post_isolating(
         self, target: Target, loaded: list[tuple[Record, int]], outcome: _Outcome
     ) -> None:
-        odoo = self._odoo()
-        ids = [central_id for _, central_id in loaded]
-        states = {
-            row["id"]: row["state"]
-            for row in odoo.execute(target.model, "search_read", [["id", "in", ids]], ["state"])
-        }
-        todo = [(record, cid) for record, cid in loaded if states.get(cid) != "posted"]
-        outcome.posted.update(cid for cid in ids if states.get(cid) == "posted")
-        self._post(target, todo, outcome)
+        posted = self._posted([central_id for _, central_id in loaded], target.model)
+        outcome.posted.update(posted)
+        self._post(target, [(record, cid) for record, cid in loaded if cid not in posted], outcome)
+
+    def _posted(self, ids: list[int], model: str) -> set[int]:
+        """Those of the entries ``ids`` that Odoo holds as posted."""
+        rows = self._odoo().execute(model, "search_read", [["id", "in", ids]], ["state"])
+        return {int(row["id"]) for row in rows if row["state"] == "posted"}
 
     def _post(self, target: Target, todo: list[tuple[Record, int]], outcome: _Outcome) -> None:
         if not todo:
@@ -378,6 +377,13 @@ class CentralLoader:
         except OdooError as exc:
             if exc.transient:
                 raise
+            # a retry after a lost answer meets entries the first call posted ('must be in
+            # draft'): the state read back, not the fault, says which ones are still drafts
+            posted = self._posted([cid for _, cid in todo], target.model)
+            outcome.posted.update(posted)
+            if posted:
+                self._post(target, [(r, cid) for r, cid in todo if cid not in posted], outcome)
+                return
             if len(todo) == 1:
                 # loaded but not posted: it stays a draft, and its posting failure is an issue
                 outcome.failed.append((todo[0][0], f"not posted: {_one_line(str(exc))}"))
@@ -426,16 +432,7 @@ class CentralLoader:
         if target.line_entity:
             lines = [line for record, _ in adopted.loaded for line in record.lines]
             adopted.line_ids = self._lookup([line.xid for line in lines], "account.move.line")
-            states = {
-                row["id"]: row["state"]
-                for row in self._odoo().execute(
-                    target.model,
-                    "search_read",
-                    [["id", "in", [cid for _, cid in adopted.loaded]]],
-                    ["state"],
-                )
-            }
-            adopted.posted = {cid for cid, state in states.items() if state == "posted"}
+            adopted.posted = self._posted([cid for _, cid in adopted.loaded], target.model)
         # adopted records are re-sent (load updates them by id) unless they are posted entries
         hashes = {
             record.row_id: record.row_hash
@@ -461,11 +458,23 @@ class CentralLoader:
         for row in existing:
             record = codes[row["code"]]
             module, name = record.xid.split(".", 1)
-            odoo.execute(
-                "ir.model.data",
-                "create",
-                {"module": module, "name": name, "model": "account.account", "res_id": row["id"]},
-            )
+            try:
+                odoo.execute(
+                    "ir.model.data",
+                    "create",
+                    {
+                        "module": module,
+                        "name": name,
+                        "model": "account.account",
+                        "res_id": row["id"],
+                    },
+                )
+            except OdooError as exc:
+                # a retry after a lost answer finds the external id taken: by this account?
+                if exc.transient or self._lookup([record.xid], "account.account").get(
+                    record.xid
+                ) != int(row["id"]):
+                    raise
             adopted.loaded.append((record, int(row["id"])))
 
     # --- posted entries that changed ------------------------------------------------------------

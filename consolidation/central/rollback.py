@@ -10,6 +10,7 @@ what was deleted, and the batch is marked rolled back.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -121,7 +122,9 @@ def _undo(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         if target.posts:
-            odoo.execute_void(target.model, "button_draft", chunk)
+            with contextlib.suppress(OdooError):
+                # refused when a retry after a lost answer meets drafts: the states read decide
+                odoo.execute_void(target.model, "button_draft", chunk)
             states = odoo.execute(target.model, "search_read", [["id", "in", chunk]], ["state"])
             stuck = [row["id"] for row in states if row["state"] != "draft"]
             if stuck:
@@ -133,7 +136,17 @@ def _undo(
             continue
         except OdooError:
             pass
-        for central_id in chunk:  # one by one: which ones does Odoo refuse?
+        # deleted already (a retry after a lost answer is refused: 'does not exist')
+        present = set(
+            odoo.execute(
+                target.model,
+                "search",
+                [["id", "in", chunk]],
+                context={"active_test": False},
+            )
+        )
+        deleted.extend(cid for cid in chunk if cid not in present)
+        for central_id in [cid for cid in chunk if cid in present]:  # which does Odoo refuse?
             try:
                 odoo.execute(target.model, "unlink", [central_id])
                 deleted.append(central_id)

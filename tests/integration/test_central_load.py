@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from consolidation.central import CentralLoader, Selection, load_central_config
+from consolidation.central.loader import LOAD_RULE
 from consolidation.central.preflight import preflight
 from consolidation.central.rollback import rollback_batch
 from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
@@ -216,6 +217,71 @@ def test_transient_faults_and_lost_answers_are_retried_without_duplicates(
     odoo.faults.refuse_rate = odoo.faults.drop_rate = 0.0
     assert_exactly_once(store, odoo)
     assert len(odoo.records("hr.employee")) == ours(odoo)["hr.employee"]
+
+
+def test_a_lost_answer_to_posting_is_verified_not_reported_as_a_refusal(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    """Odoo posted the entries and the answer was lost; the retry is refused ('already
+    posted'). The loader reads the state back: the entries are posted, nothing is an issue."""
+    odoo.faults.drop_next["account.move.action_post"] = 2
+    report = loader(store, odoo, workers=2, batch_size=20).load(Selection())
+    assert odoo.faults.dropped == 2
+    assert report.failures == []
+    assert {move["state"] for move in odoo.records("account.move")} == {"posted"}
+    assert _scalar(store, "SELECT count(*) FROM central_ref WHERE state = 'draft'") == 0
+    assert (
+        _scalar(store, "SELECT count(*) FROM validation_issue WHERE rule_id = :r", r=LOAD_RULE) == 0
+    )
+    assert_exactly_once(store, odoo)
+
+
+def test_a_lost_answer_while_adopting_an_existing_account_is_looked_up_again(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    """An account code the central chart already has (101000, of Odoo's generic chart) gets
+    our external id; when the answer to that ``ir.model.data`` create is lost, the retry finds
+    the id taken and the loader looks it up instead of failing the run."""
+    code = "101000"
+    assert _scalar(store, "SELECT count(*) FROM account WHERE code = :c", c=code) == 1
+    existing = next(a["id"] for a in odoo.records("account.account") if a["code"] == code)
+    odoo.faults.drop_next["ir.model.data.create"] = 1
+    report = loader(store, odoo).load(Selection())
+    assert odoo.faults.dropped == 1
+    assert report.failures == []
+    assert report.counts["account"].adopted >= 1
+    assert (
+        _scalar(
+            store,
+            "SELECT central_id FROM central_ref WHERE entity = 'account' AND external_id LIKE :x",
+            x=f"%{code}%",
+        )
+        == existing
+    )
+    assert_exactly_once(store, odoo)
+
+
+def test_a_rollback_survives_lost_answers_to_reset_and_delete(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    loader(store, odoo).load(Selection())
+    batch = _scalar(
+        store, "SELECT batch_id FROM journal_entry GROUP BY batch_id ORDER BY batch_id LIMIT 1"
+    )
+    odoo.faults.drop_next.update({"account.move.button_draft": 1, "account.move.unlink": 1})
+    transport = XmlRpcTransport(
+        odoo.url,
+        odoo.db,
+        odoo.login,
+        SecretStr(odoo.password),
+        retry=RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05),
+    )
+    report = rollback_batch(store, transport, batch, operator="tester")
+    assert odoo.faults.dropped == 2
+    assert report.failed == {}
+    assert _scalar(store, "SELECT status FROM batch WHERE id = :b", b=batch) == "rolled_back"
+    kept = sum(report.kept.values())
+    assert _scalar(store, "SELECT count(*) FROM central_ref WHERE batch_id = :b", b=batch) == kept
 
 
 def test_preflight_activates_bhd_sets_the_company_currency_and_checks_fields(

@@ -270,6 +270,35 @@ def test_posted_entries_cannot_be_deleted_and_button_draft_answers_marshal_none(
     assert gone == []
 
 
+def test_repeating_a_committed_call_is_refused(central: Central, created: Created) -> None:
+    """What a retry after a lost answer meets: each of these calls, repeated once it has been
+    committed, is refused, so the loader must read the state back rather than trust the fault."""
+    odoo = central.transport
+    cash, expense = _accounts(central)
+    rows = _move_rows(central, "r", [(expense, "1.000", "0"), (cash, "0", "1.000")])
+    move_ids = odoo.execute("account.move", "load", MOVE_FIELDS, rows, **QUIET)["ids"]
+    created.add("account.move", move_ids)
+    odoo.execute_void("account.move", "action_post", move_ids)
+    with pytest.raises(OdooError, match="must be in draft"):
+        odoo.execute("account.move", "action_post", move_ids)
+    odoo.execute_void("account.move", "button_draft", move_ids)
+    with pytest.raises(OdooError, match="Only posted/cancelled journal entries"):
+        odoo.execute_void("account.move", "button_draft", move_ids)
+    assert odoo.execute("account.move", "unlink", move_ids) is True
+    with pytest.raises(OdooError, match="does not exist or has been deleted"):
+        odoo.execute("account.move", "unlink", move_ids)
+    journal = _general_journal(central)
+    xid = {"module": central.module, "name": f"twice_{uuid.uuid4().hex[:8]}"}
+    entry = odoo.execute(
+        "ir.model.data", "create", {**xid, "model": "account.journal", "res_id": journal}
+    )
+    created.add("ir.model.data", entry)
+    with pytest.raises(OdooError, match=r"ir_model_data_module_name_uniq|unique"):
+        odoo.execute(
+            "ir.model.data", "create", {**xid, "model": "account.journal", "res_id": journal}
+        )
+
+
 def test_journal_codes_are_cut_to_five_characters(central: Central, created: Created) -> None:
     odoo = central.transport
     code = "Q" + uuid.uuid4().hex[:8].upper()

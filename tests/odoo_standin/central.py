@@ -318,8 +318,9 @@ def action_post(standin: OdooStandIn, model: Model, ids: list[int] | int) -> boo
         if count == 0:
             raise user_error("You need to add a line before posting.")
         _balanced(standin, model, move)
-        if move["state"] == "posted":
-            raise user_error("The entry is already posted.")
+        if move["state"] in ("posted", "cancel"):
+            name = move.get("name") or "/"
+            raise user_error(f"The entry {name} (id {move['id']}) must be in draft.")
         journal = standin.models["account.journal"].records[move["journal_id"]]
         name = move.get("name") or f"{journal['code']}/{move['date'][:4]}/{move['id']:05d}"
         standin.replace(model, move["id"], {"state": "posted", "name": name})
@@ -327,8 +328,16 @@ def action_post(standin: OdooStandIn, model: Model, ids: list[int] | int) -> boo
 
 
 def button_draft(standin: OdooStandIn, model: Model, ids: list[int] | int) -> None:
-    for move_id in ids if isinstance(ids, list) else [ids]:
-        standin.replace(model, int(move_id), {"state": "draft"})
+    moves = [
+        model.records.get(int(move_id)) for move_id in (ids if isinstance(ids, list) else [ids])
+    ]
+    if any(move is None for move in moves):
+        raise user_error(f"Record does not exist or has been deleted.\n(Record: {model.name})")
+    if any(move["state"] not in ("cancel", "posted") for move in moves if move is not None):
+        raise user_error("Only posted/cancelled journal entries can be reset to draft.")
+    for move in moves:
+        if move is not None:
+            standin.replace(model, move["id"], {"state": "draft"})
 
 
 def unlink_move(standin: OdooStandIn, model: Model, ids: list[int] | int) -> bool:

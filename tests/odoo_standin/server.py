@@ -146,18 +146,25 @@ class Model:
 @dataclass
 class FaultPlan:
     """Injected faults: each call is refused with ``refuse_rate`` (HTTP 503 or a serialization
-    failure, nothing committed) or, with ``drop_rate``, committed and its answer lost."""
+    failure, nothing committed) or, with ``drop_rate``, committed and its answer lost.
+    ``drop_next`` scripts lost answers: ``drop_next["account.move.action_post"] = 1`` commits
+    the next such call and loses its answer, whatever the rates."""
 
     refuse_rate: float = 0.0
     drop_rate: float = 0.0
     seed: int = 0
     refused: int = 0
     dropped: int = 0
+    drop_next: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
 
-    def draw(self) -> str | None:
+    def draw(self, call: str = "") -> str | None:
+        if self.drop_next.get(call, 0) > 0:
+            self.drop_next[call] -= 1
+            self.dropped += 1
+            return "drop"
         roll = self._random.random()
         if roll < self.refuse_rate:
             self.refused += 1
@@ -169,6 +176,11 @@ class FaultPlan:
 
 
 _call_state = threading.local()
+
+
+def key_of(entry: dict[str, Any]) -> tuple[str, str]:
+    """An ``ir.model.data`` entry's (module, name)."""
+    return entry["module"], entry["name"]
 
 
 class OdooStandIn:
@@ -234,11 +246,12 @@ class OdooStandIn:
     def _reindex(self, model: Model, record_id: int, before: dict[str, Any] | None) -> None:
         if model.name != "ir.model.data":
             return
-        if before is not None:
-            self.xid_index.pop((before["module"], before["name"]), None)
+        if before is not None and self.xid_index.get(key_of(before)) == record_id:
+            del self.xid_index[key_of(before)]
         after = model.records.get(record_id)
         if after is not None:
-            self.xid_index[(after["module"], after["name"])] = record_id
+            # a duplicate (refused when the call's checks run) must not hide the original
+            self.xid_index.setdefault(key_of(after), record_id)
 
     def insert(self, model: Model, values: dict[str, Any]) -> int:
         """A new record from stored values (ids for relations), with the model's defaults."""
@@ -280,8 +293,8 @@ class OdooStandIn:
     ) -> None:
         if model.name != "ir.model.data":
             return
-        if current is not None:
-            self.xid_index.pop((current["module"], current["name"]), None)
+        if current is not None and self.xid_index.get(key_of(current)) == current["id"]:
+            del self.xid_index[key_of(current)]  # an undone duplicate was never indexed
         if previous is not None:
             self.xid_index[(previous["module"], previous["name"])] = previous["id"]
 
@@ -386,7 +399,7 @@ class OdooStandIn:
         kwargs = dict(kwargs or {})
         context = kwargs.pop("context", None) or {}
         with self._lock:
-            fault = self.faults.draw()
+            fault = self.faults.draw(f"{model}.{method}")
             if fault == "refuse":
                 raise server_error(
                     "psycopg2.errors.SerializationFailure",
@@ -811,7 +824,14 @@ def write(standin: OdooStandIn, model: Model, ids: list[int] | int, values: dict
 def unlink(standin: OdooStandIn, model: Model, ids: list[int] | int) -> bool:
     """Delete records: their one2many lines go with them, and so do their external ids; any
     other record pointing at one of them refuses the deletion (ondelete restrict)."""
-    wanted = {int(i) for i in (ids if isinstance(ids, list) else [ids])} & set(model.records)
+    asked = {int(i) for i in (ids if isinstance(ids, list) else [ids])}
+    missing = sorted(asked - set(model.records))
+    if missing:  # as Odoo 17: deleting a record twice is refused
+        raise user_error(
+            "Record does not exist or has been deleted.\n"
+            f"(Record: {model.name}({missing[0]},), User: {standin.uid})"
+        )
+    wanted = asked
     owned = {
         (spec.relation, spec.inverse) for spec in model.fields.values() if spec.type == "one2many"
     }
