@@ -273,14 +273,22 @@ class CentralRef(Base):
     Written as soon as Odoo returns the ids of a chunk, so it is the load's checkpoint.
     ``batch_id`` is the pipeline batch the row came from (what ``batches rollback`` undoes);
     ministry-level records (departments, journals, analytic accounts) and the chart have none.
+    ``scope`` tells apart the counterparts of one row in several companies (the multi-company
+    mode gives each ministry's company its own copy of the chart).
     """
 
     __tablename__ = "central_ref"
-    __table_args__ = (sa.UniqueConstraint("entity", "row_id"),)
+    __table_args__ = (sa.UniqueConstraint("entity", "row_id", "scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[str] = mapped_column(sa.String(64))
     row_id: Mapped[int]
+    scope: Mapped[str] = mapped_column(
+        sa.String(64),
+        default="",
+        server_default=sa.text("''"),
+        comment="The company of a per-company counterpart ('' when there is one).",
+    )
     model: Mapped[str] = mapped_column(sa.String(64))
     central_id: Mapped[int]
     external_id: Mapped[str] = mapped_column(sa.String(255), unique=True)

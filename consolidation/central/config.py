@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from consolidation.config_file import load_model
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "mappings" / "central" / "odoo17.yaml"
 
 TARGET_ORDER = (
+    "ministry_company",
     "analytic_plan",
     "ministry_department",
     "ministry_analytic",
@@ -64,7 +65,10 @@ class CentralConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     module: str = Field(default="consolidation", pattern=r"^[a-z][a-z0-9_]*$")
-    company_mode: Literal["single"] = "single"
+    company_mode: Literal["single", "per_ministry"] = "single"
+    """``single``: one central company, a ministry is a department and a journal.
+    ``per_ministry``: each ministry is a ``res.company`` with its own chart and journals."""
+    company_currency: str = Field(default="base.BHD", description="External id of the currency.")
     name_language: Literal["en", "ar"] = "en"
     targets: list[str] = Field(default_factory=lambda: list(TARGET_ORDER))
     analytic_plan: str = "Ministries"
@@ -99,6 +103,19 @@ class CentralConfig(BaseModel):
             if odoo not in ODOO_ACCOUNT_TYPES:
                 raise ValueError(f"{unified}: {odoo!r} is not an Odoo 17 account_type")
         return types
+
+    @model_validator(mode="after")
+    def _companies_first(self) -> CentralConfig:
+        if self.company_mode == "per_ministry" and "ministry_company" not in self.targets:
+            raise ValueError(
+                "company_mode per_ministry needs the target ministry_company: each ministry's "
+                "records are made in its own company"
+            )
+        return self
+
+    @property
+    def per_ministry(self) -> bool:
+        return self.company_mode == "per_ministry"
 
     def journal_code(self, ministry: str) -> str:
         return self.journal_codes.get(ministry, ministry.upper())

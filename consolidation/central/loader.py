@@ -19,6 +19,7 @@ resumable.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -33,7 +34,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.central.config import CentralConfig
-from consolidation.central.targets import TARGETS, Line, Record, Selection, Target
+from consolidation.central.targets import (
+    Line,
+    Record,
+    Selection,
+    Target,
+    configured_targets,
+)
 from consolidation.errors import ConsolidationError
 from consolidation.odoo_rpc import OdooError, OdooTransport
 from consolidation.schema import (
@@ -160,7 +167,7 @@ class CentralLoader:
         return transport
 
     def targets(self) -> list[Target]:
-        return [TARGETS[name] for name in self.config.targets]
+        return configured_targets(self.config)
 
     # --- plan (dry run) ------------------------------------------------------------------------
 
@@ -173,7 +180,7 @@ class CentralLoader:
                 counts = report.counts[target.name] = ModelCounts()
                 report.models[target.name] = target.model
                 for record in target.read(session, selection, self.config):
-                    ref = refs.get(record.row_id)
+                    ref = refs.get(record.key)
                     if record.refusal:
                         counts.failed += 1
                         report.failures.append(
@@ -221,13 +228,13 @@ class CentralLoader:
         records = [record for record in records if not record.refusal]
         counts.adopted = self._adopt(target, records, refs, run_id)
         work: list[Record] = []
-        planned: dict[int, str] = {}
+        planned: dict[tuple[int, str], str] = {}
         reversals: list[tuple[Record, _Ref]] = []
         for record in records:
-            ref = refs.get(record.row_id)
+            ref = refs.get(record.key)
             if ref is None or (ref.xid != record.xid and not target.posts):
                 work.append(record)
-                planned[record.row_id] = "created"
+                planned[record.key] = "created"
             elif ref.row_hash == record.row_hash and ref.state != "draft":
                 counts.unchanged += 1
             elif target.posts and ref.state == "posted":
@@ -236,7 +243,7 @@ class CentralLoader:
                 if ref.xid != record.xid:  # an entry replaced before: its current version
                     record = _versioned(record, _version(ref.xid))
                 work.append(record)
-                planned[record.row_id] = "updated"
+                planned[record.key] = "updated"
         counts.created = sum(1 for kind in planned.values() if kind == "created")
         counts.updated = len(planned) - counts.created
         done = counts.unchanged + len(refused)
@@ -245,11 +252,11 @@ class CentralLoader:
             for outcome in self._run_lanes(target, [r for r in work if r.level == level]):
                 self._checkpoint(target, run_id, outcome)
                 for record, message in outcome.failed:
-                    kind = planned[record.row_id]
+                    kind = planned[record.key]
                     setattr(counts, kind, getattr(counts, kind) - 1)
                     self._fail(report, counts, target, record, message)
-                finished = {r.row_id for r, _ in outcome.loaded}
-                finished |= {r.row_id for r, _ in outcome.failed}
+                finished = {r.key for r, _ in outcome.loaded}
+                finished |= {r.key for r, _ in outcome.failed}
                 done += len(finished)
                 self.progress(target.name, done, total)
         for record, ref in reversals:
@@ -413,11 +420,15 @@ class CentralLoader:
         return found
 
     def _adopt(
-        self, target: Target, records: list[Record], refs: dict[int, _Ref], run_id: int
+        self,
+        target: Target,
+        records: list[Record],
+        refs: dict[tuple[int, str], _Ref],
+        run_id: int,
     ) -> int:
         """Records Odoo holds that the store has no reference for (a run cut off after Odoo
         committed, or an account of the chart Odoo already had) become references."""
-        unknown = [record for record in records if record.row_id not in refs]
+        unknown = [record for record in records if record.key not in refs]
         if not unknown:
             return 0
         found = self._lookup([record.xid for record in unknown], target.model)
@@ -435,7 +446,7 @@ class CentralLoader:
             adopted.posted = self._posted([cid for _, cid in adopted.loaded], target.model)
         # adopted records are re-sent (load updates them by id) unless they are posted entries
         hashes = {
-            record.row_id: record.row_hash
+            record.key: record.row_hash
             if target.name == "account" or (target.posts and cid in adopted.posted)
             else ""
             for record, cid in adopted.loaded
@@ -443,20 +454,28 @@ class CentralLoader:
         self._checkpoint(target, run_id, adopted, hashes=hashes)
         for record, cid in adopted.loaded:
             state = "posted" if cid in adopted.posted else ("draft" if target.posts else "loaded")
-            refs[record.row_id] = _Ref(record.xid, cid, hashes[record.row_id], state)
+            refs[record.key] = _Ref(record.xid, cid, hashes[record.key], state)
         return len(adopted.loaded)
 
     def _adopt_by_code(self, records: list[Record], adopted: _Outcome) -> None:
-        """An account whose code Odoo's chart already has is used, not created twice."""
+        """An account whose code the company's chart already has is used, not created twice
+        (Odoo's own chart in the single company; in a ministry's company, one made before)."""
         if not records:
             return
         odoo = self._odoo()
-        codes = {record.values["code"]: record for record in records}
+        companies = self._companies_of(records)
+        wanted = {(record.values["code"], companies[record.key]): record for record in records}
         existing = odoo.execute(
-            "account.account", "search_read", [["code", "in", list(codes)]], ["code"]
+            "account.account",
+            "search_read",
+            [["code", "in", sorted({code for code, _ in wanted})]],
+            ["code", "company_id"],
         )
         for row in existing:
-            record = codes[row["code"]]
+            company = row["company_id"][0] if row["company_id"] else None
+            record = wanted.get((row["code"], company))
+            if record is None:
+                continue  # the same code in another company's chart
             module, name = record.xid.split(".", 1)
             try:
                 odoo.execute(
@@ -476,6 +495,24 @@ class CentralLoader:
                 ) != int(row["id"]):
                     raise
             adopted.loaded.append((record, int(row["id"])))
+
+    def _companies_of(self, records: list[Record]) -> dict[tuple[int, str], int | None]:
+        """Each record's company id: the one it names, or the user's (Odoo's default)."""
+        named = sorted(
+            {r.values["company_id/id"] for r in records if r.values.get("company_id/id")}
+        )
+        found = self._lookup(named, "res.company") if named else {}
+        default: int | None = None
+        if len(named) < len({record.key for record in records}):
+            odoo = self._odoo()
+            user = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
+            default = user["company_id"][0] if user["company_id"] else None
+        return {
+            record.key: found.get(record.values.get("company_id/id", ""), default)
+            if record.values.get("company_id/id")
+            else default
+            for record in records
+        }
 
     # --- posted entries that changed ------------------------------------------------------------
 
@@ -570,11 +607,12 @@ class CentralLoader:
 
     # --- the store -----------------------------------------------------------------------------
 
-    def _refs(self, session: Session, target: Target) -> dict[int, _Ref]:
+    def _refs(self, session: Session, target: Target) -> dict[tuple[int, str], _Ref]:
         table = table_of(CentralRef)
         rows = session.execute(
             sa.select(
                 table.c.row_id,
+                table.c.scope,
                 table.c.external_id,
                 table.c.central_id,
                 table.c.row_hash,
@@ -582,7 +620,7 @@ class CentralLoader:
             ).where(table.c.entity == target.name)
         )
         return {
-            row.row_id: _Ref(row.external_id, row.central_id, row.row_hash, row.state)
+            (row.row_id, row.scope): _Ref(row.external_id, row.central_id, row.row_hash, row.state)
             for row in rows
         }
 
@@ -592,7 +630,7 @@ class CentralLoader:
         run_id: int,
         outcome: _Outcome,
         *,
-        hashes: dict[int, str] | None = None,
+        hashes: dict[tuple[int, str], str] | None = None,
     ) -> None:
         """Write what Odoo returned, and the quarantine of what it refused, in one transaction."""
         if not outcome.loaded and not outcome.failed:
@@ -609,10 +647,11 @@ class CentralLoader:
                 {
                     "entity": target.name,
                     "row_id": record.row_id,
+                    "scope": record.scope,
                     "model": target.model,
                     "central_id": central_id,
                     "external_id": record.xid,
-                    "row_hash": record.row_hash if hashes is None else hashes[record.row_id],
+                    "row_hash": record.row_hash if hashes is None else hashes[record.key],
                     "batch_id": record.batch_id if target.owned_by_batch else None,
                     "load_run_id": run_id,
                     "state": state,
@@ -626,6 +665,7 @@ class CentralLoader:
                         {
                             "entity": target.line_entity,
                             "row_id": line.row_id,
+                            "scope": "",
                             "model": "account.move.line",
                             "central_id": line_id,
                             "external_id": line.xid,
@@ -639,12 +679,14 @@ class CentralLoader:
             if record.source_system and record.source_key:
                 loaded_keys.append((record.source_system, record.source_key))
         with self.engine.begin() as connection:
-            for entity in {row["entity"] for row in rows}:
-                ids = [row["row_id"] for row in rows if row["entity"] == entity]
+            for entity, scope in {(row["entity"], row["scope"]) for row in rows}:
+                ids = [r["row_id"] for r in rows if (r["entity"], r["scope"]) == (entity, scope)]
                 for start in range(0, len(ids), 500):
                     connection.execute(
                         refs.delete().where(
-                            refs.c.entity == entity, refs.c.row_id.in_(ids[start : start + 500])
+                            refs.c.entity == entity,
+                            refs.c.scope == scope,
+                            refs.c.row_id.in_(ids[start : start + 500]),
                         )
                     )
             if rows:
@@ -785,16 +827,10 @@ def _versioned(record: Record, version: int) -> Record:
     def name(xid: str) -> str:
         return f"{_base(xid)}_v{version}"
 
-    return Record(
-        record.entity,
-        record.row_id,
-        name(record.xid),
-        record.values,
-        record.group,
-        record.batch_id,
-        record.source_system,
-        record.source_key,
-        [Line(line.entity, line.row_id, name(line.xid), line.values) for line in record.lines],
+    return dataclasses.replace(
+        record,
+        xid=name(record.xid),
+        lines=[dataclasses.replace(line, xid=name(line.xid)) for line in record.lines],
     )
 
 

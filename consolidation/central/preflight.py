@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.central.config import CentralConfig
-from consolidation.central.targets import TARGETS, written_fields
+from consolidation.central.targets import configured_targets, written_fields
 from consolidation.odoo_rpc import OdooError, OdooTransport
 from consolidation.schema import Ministry
 
@@ -47,14 +47,14 @@ def preflight(
     for module in ("hr", "account"):
         state = modules.get(module, "not found")
         checks.append(Check(f"module {module}", state == "installed", state))
-    checks.extend(_currency(odoo, fix=fix))
+    checks.extend(_currency(odoo, config, fix=fix))
     checks.extend(_fields(odoo, config))
     checks.append(_journal_codes(engine, config))
     checks.extend(_access(odoo, config))
     return checks
 
 
-def _currency(odoo: OdooTransport, *, fix: bool) -> list[Check]:
+def _currency(odoo: OdooTransport, config: CentralConfig, *, fix: bool) -> list[Check]:
     found = odoo.execute(
         "res.currency",
         "search_read",
@@ -77,8 +77,14 @@ def _currency(odoo: OdooTransport, *, fix: bool) -> list[Check]:
             "currency BHD", abs(bhd["rounding"] - 0.001) < 1e-9 and (bhd["active"] or fix), detail
         )
     )
-    companies = odoo.execute("res.company", "search_read", [], ["name", "currency_id"], limit=1)
-    company = companies[0]
+    if config.per_ministry:
+        checks.append(_ministry_currency(odoo, config, bhd["id"]))
+        return checks
+    # the load's records go to the user's company, Odoo's default for a record without one
+    user = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
+    company = odoo.execute("res.company", "read", [user["company_id"][0]], ["name", "currency_id"])[
+        0
+    ]
     currency = company["currency_id"][1] if company["currency_id"] else "none"
     ok, detail = currency == CURRENCY, f"{company['name']}: {currency}"
     if not ok:
@@ -94,10 +100,26 @@ def _currency(odoo: OdooTransport, *, fix: bool) -> list[Check]:
     return checks
 
 
+def _ministry_currency(odoo: OdooTransport, config: CentralConfig, bhd: int) -> Check:
+    """The multi-company mode makes each ministry's company in ``company_currency``."""
+    module, _, name = config.company_currency.partition(".")
+    found = odoo.execute(
+        "ir.model.data",
+        "search_read",
+        [["module", "=", module], ["name", "=", name], ["model", "=", "res.currency"]],
+        ["res_id"],
+    )
+    if not found:
+        return Check("company currency", False, f"no currency {config.company_currency!r}")
+    ok = int(found[0]["res_id"]) == bhd
+    detail = f"each ministry's company is made in {config.company_currency}"
+    return Check("company currency", ok, detail if ok else f"{detail}, not {CURRENCY}")
+
+
 def _fields(odoo: OdooTransport, config: CentralConfig) -> list[Check]:
     wanted: dict[str, set[str]] = {}
-    for name in config.targets:
-        for model, fields in written_fields(TARGETS[name]).items():
+    for target in configured_targets(config):
+        for model, fields in written_fields(target).items():
             wanted.setdefault(model, set()).update(fields)
     checks = []
     for model, names in sorted(wanted.items()):
@@ -131,7 +153,7 @@ def _journal_codes(engine: sa.Engine | None, config: CentralConfig) -> Check:
 
 
 def _access(odoo: OdooTransport, config: CentralConfig) -> list[Check]:
-    models = sorted({TARGETS[name].model for name in config.targets} | {"ir.model.data"})
+    models = sorted({target.model for target in configured_targets(config)} | {"ir.model.data"})
     denied: list[str] = []
     for model in models:
         for operation in ("read", "create", "write", "unlink"):

@@ -6,6 +6,7 @@ Records are plain text, as ``load`` takes them; their hash is what the next load
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -79,6 +80,13 @@ class Record:
     """Other parents this record's creation writes; records sharing any parent share a lane."""
     refusal: str | None = None
     """Why this record must not be sent (Odoo would crash or corrupt), if it must not."""
+    scope: str = ""
+    """The company of a per-company counterpart of the row ('' when the row has one)."""
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """The record's reference in the store: its unified row, in its scope."""
+        return self.row_id, self.scope
 
     @property
     def row_hash(self) -> str:
@@ -114,6 +122,8 @@ class Target:
     posts: bool = False
     archivable: bool = False
     owned_by_batch: bool = True
+    company: bool = False
+    """Whether the model takes the ministry's company in the multi-company mode."""
 
     @property
     def columns(self) -> list[str]:
@@ -132,6 +142,18 @@ class Target:
                 own[self.line_fields.index("id")] = line.xid
                 rows.append((head if number == 0 else blank) + own)
         return rows
+
+
+def configured(target: Target, config: CentralConfig) -> Target:
+    """The target as the configuration loads it: with ``company_id`` in the multi-company mode."""
+    if config.per_ministry and target.company:
+        return dataclasses.replace(target, fields=(*target.fields, "company_id/id"))
+    return target
+
+
+def configured_targets(config: CentralConfig) -> list[Target]:
+    """The configured targets, dependencies first."""
+    return [configured(TARGETS[name], config) for name in config.targets]
 
 
 def _name(config: CentralConfig, english: str | None, arabic: str | None) -> str:
@@ -154,6 +176,41 @@ def _ministry_xid(config: CentralConfig, kind: str, ministry: Ministry) -> str:
     return config.xid(external_name(kind, ministry.code))
 
 
+def _company(config: CentralConfig, ministry_code: str) -> dict[str, str]:
+    """A record's company field: the ministry's company in the multi-company mode (Odoo would
+    otherwise put it in the user's main company), none in the single-company mode."""
+    if not config.per_ministry:
+        return {}
+    return {"company_id/id": config.xid(external_name("ministry_company", ministry_code))}
+
+
+def _account_xid(config: CentralConfig, ministry_code: str, account_code: str) -> str:
+    """A unified account in Odoo: one chart, or one per ministry's company."""
+    if config.per_ministry:
+        return config.xid(external_name("account", ministry_code, account_code))
+    return config.xid(external_name("account", account_code))
+
+
+def _opening_journal_xid(config: CentralConfig, ministry_code: str) -> str:
+    if config.per_ministry:
+        return config.xid(external_name("opening_journal", ministry_code))
+    return config.xid("opening_journal")
+
+
+def read_ministry_company(
+    session: Session, selection: Selection, config: CentralConfig
+) -> Iterator[Record]:
+    if not config.per_ministry:
+        return
+    for ministry in _ministries(session, selection):
+        values = {
+            "name": _name(config, ministry.name_en, ministry.name_ar),
+            "currency_id/id": config.company_currency,
+        }
+        xid = _ministry_xid(config, "ministry_company", ministry)
+        yield Record("ministry_company", ministry.id, xid, values, ministry.code)
+
+
 def read_analytic_plan(
     session: Session, selection: Selection, config: CentralConfig
 ) -> Iterator[Record]:
@@ -166,9 +223,10 @@ def read_ministry_department(
     session: Session, selection: Selection, config: CentralConfig
 ) -> Iterator[Record]:
     for ministry in _ministries(session, selection):
-        name = _name(config, ministry.name_en, ministry.name_ar)
+        values = {"name": _name(config, ministry.name_en, ministry.name_ar)}
+        values |= _company(config, ministry.code)
         xid = _ministry_xid(config, "ministry", ministry)
-        yield Record("ministry_department", ministry.id, xid, {"name": name}, ministry.code)
+        yield Record("ministry_department", ministry.id, xid, values, ministry.code)
 
 
 def read_ministry_analytic(
@@ -179,7 +237,7 @@ def read_ministry_analytic(
             "name": _name(config, ministry.name_en, ministry.name_ar),
             "code": ministry.code,
             "plan_id/id": config.xid("analytic_plan"),
-        }
+        } | _company(config, ministry.code)
         xid = _ministry_xid(config, "ministry_analytic", ministry)
         yield Record("ministry_analytic", ministry.id, xid, values, ministry.code)
 
@@ -192,7 +250,7 @@ def read_ministry_journal(
             "name": _name(config, ministry.name_en, ministry.name_ar),
             "code": config.journal_code(ministry.code),
             "type": "general",
-        }
+        } | _company(config, ministry.code)
         xid = _ministry_xid(config, "ministry_journal", ministry)
         yield Record("ministry_journal", ministry.id, xid, values, ministry.code)
 
@@ -202,20 +260,31 @@ def read_opening_journal(
 ) -> Iterator[Record]:
     journal = config.opening_journal
     values = {"name": journal.name, "code": journal.code, "type": "general"}
-    yield Record("opening_journal", 0, config.xid("opening_journal"), values, "opening")
+    if not config.per_ministry:
+        yield Record("opening_journal", 0, config.xid("opening_journal"), values, "opening")
+        return
+    for ministry in _ministries(session, selection):  # one in each ministry's company
+        xid = _opening_journal_xid(config, ministry.code)
+        own = values | _company(config, ministry.code)
+        yield Record("opening_journal", ministry.id, xid, own, f"opening:{ministry.code}")
 
 
 def read_account(session: Session, selection: Selection, config: CentralConfig) -> Iterator[Record]:
-    for account in session.scalars(sa.select(Account).order_by(Account.code)):
-        kind = config.account_types.get(account.account_type, account.account_type)
-        values = {
-            "code": account.code,
-            "name": _name(config, account.name_en, account.name_ar),
-            "account_type": kind,
-            "reconcile": "1" if kind in ("asset_receivable", "liability_payable") else "0",
-        }
-        xid = config.xid(external_name("account", account.code))
-        yield Record("account", account.id, xid, values, f"account:{account.code}")
+    """The unified chart: once, or in each ministry's company (its row in that scope)."""
+    scopes = [m.code for m in _ministries(session, selection)] if config.per_ministry else [""]
+    accounts = list(session.scalars(sa.select(Account).order_by(Account.code)))
+    for scope in scopes:
+        for account in accounts:
+            kind = config.account_types.get(account.account_type, account.account_type)
+            values = {
+                "code": account.code,
+                "name": _name(config, account.name_en, account.name_ar),
+                "account_type": kind,
+                "reconcile": "1" if kind in ("asset_receivable", "liability_payable") else "0",
+            } | _company(config, scope)
+            xid = _account_xid(config, scope, account.code)
+            group = f"account:{scope}:{account.code}"
+            yield Record("account", account.id, xid, values, group, scope=scope)
 
 
 def _lineage(row: Any) -> dict[str, Any]:
@@ -255,6 +324,7 @@ def read_org_unit(
             else config.xid(external_name("ministry", ministry_code))
         )
         values = {"name": _name(config, unit.name_en, unit.name_ar), "parent_id/id": parent_xid}
+        values |= _company(config, ministry_code)
         yield Record(
             "org_unit",
             unit.id,
@@ -288,7 +358,7 @@ def read_job(session: Session, selection: Selection, config: CentralConfig) -> I
         if titles.get((ministry_code, title), 0) > 1:
             title = f"{title} ({job.code})"  # Odoo: a job's name is unique per department
         department = config.xid(external_name("ministry", ministry_code))
-        values = {"name": title, "department_id/id": department}
+        values = {"name": title, "department_id/id": department} | _company(config, ministry_code)
         xid = config.xid(external_name("job", job.source_system, job.source_key))
         yield Record("job", job.id, xid, values, department, **_lineage(job))
 
@@ -395,6 +465,9 @@ def read_employment(
         job.id: job
         for job in session.scalars(sa.select(Job).where(selection.where(Job.source_system)))
     }
+    ministries = {
+        row.id: row.code for row in session.execute(sa.select(Ministry.id, Ministry.code))
+    }
     for employment, person in session.execute(_selected_employments(selection)):
         unit = units.get(employment.org_unit_id or -1)
         job = jobs.get(employment.job_id or -1)
@@ -415,7 +488,7 @@ def read_employment(
             "work_email": employment.email or "",
             "mobile_phone": employment.phone or "",
             "active": "1",
-        }
+        } | _company(config, ministries[employment.ministry_id])
         xid = config.xid(
             external_name("employment", employment.source_system, employment.source_key)
         )
@@ -481,8 +554,8 @@ def read_journal_entry(
                         line.id,
                         config.xid(external_name("line", line.source_system, line.source_key)),
                         {
-                            "account_id/id": config.xid(
-                                external_name("account", accounts[line.account_id])
+                            "account_id/id": _account_xid(
+                                config, ministry, accounts[line.account_id]
                             ),
                             "name": line.description or record.values["ref"],
                             "debit": amount_text(line.debit_amount),
@@ -520,7 +593,7 @@ def read_opening_balance(
             first.id,
             config.xid(external_name("opening", ministry_code, year)),
             {
-                "journal_id/id": config.xid("opening_journal"),
+                "journal_id/id": _opening_journal_xid(config, ministry_code),
                 "date": f"{year}-01-01",
                 "ref": f"Opening balances {ministry_code} {year}",
             },
@@ -538,8 +611,8 @@ def read_opening_balance(
                         external_name("opening_line", balance.source_system, balance.source_key)
                     ),
                     {
-                        "account_id/id": config.xid(
-                            external_name("account", accounts[balance.account_id])
+                        "account_id/id": _account_xid(
+                            config, ministry_code, accounts[balance.account_id]
                         ),
                         "name": f"Opening {balance.source_account_code}",
                         "debit": amount_text(balance.debit_amount),
@@ -554,21 +627,24 @@ def read_opening_balance(
 TARGETS: dict[str, Target] = {
     target.name: target
     for target in (
+        Target("ministry_company", "res.company", ("name", "currency_id/id"),
+               read_ministry_company, archivable=True, owned_by_batch=False),
         Target("analytic_plan", "account.analytic.plan", ("name",), read_analytic_plan,
                owned_by_batch=False),
         Target("ministry_department", "hr.department", ("name",), read_ministry_department,
-               archivable=True, owned_by_batch=False),
+               archivable=True, owned_by_batch=False, company=True),
         Target("ministry_analytic", "account.analytic.account", ("name", "code", "plan_id/id"),
-               read_ministry_analytic, archivable=True, owned_by_batch=False),
+               read_ministry_analytic, archivable=True, owned_by_batch=False, company=True),
         Target("ministry_journal", "account.journal", ("name", "code", "type"),
-               read_ministry_journal, archivable=True, owned_by_batch=False),
+               read_ministry_journal, archivable=True, owned_by_batch=False, company=True),
         Target("opening_journal", "account.journal", ("name", "code", "type"),
-               read_opening_journal, archivable=True, owned_by_batch=False),
+               read_opening_journal, archivable=True, owned_by_batch=False, company=True),
         Target("account", "account.account", ("code", "name", "account_type", "reconcile"),
-               read_account, owned_by_batch=False),
+               read_account, owned_by_batch=False, company=True),
         Target("org_unit", "hr.department", ("name", "parent_id/id"), read_org_unit,
-               archivable=True),
-        Target("job", "hr.job", ("name", "department_id/id"), read_job, archivable=True),
+               archivable=True, company=True),
+        Target("job", "hr.job", ("name", "department_id/id"), read_job, archivable=True,
+               company=True),
         Target("vendor", "res.partner",
                ("name", "is_company", "vat", "company_registry", "ref", "active"), read_vendor,
                archivable=True),
@@ -581,7 +657,7 @@ TARGETS: dict[str, Target] = {
                ("name", "department_id/id", "job_id/id", "work_contact_id/id",
                 "bank_account_id/id", "identification_id", "birthday", "gender", "work_email",
                 "mobile_phone", "active"),
-               read_employment, archivable=True),
+               read_employment, archivable=True, company=True),
         Target("journal_entry", "account.move", MOVE_FIELDS, read_journal_entry,
                line_fields=LINE_FIELDS, line_entity="journal_line", posts=True),
         Target("opening_balance", "account.move", MOVE_FIELDS, read_opening_balance,

@@ -21,6 +21,7 @@ from consolidation.central.rollback import rollback_batch
 from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
 from tests.central_support import assert_exactly_once, ours
 from tests.odoo_standin import OdooStandIn, central_standin
+from tests.odoo_standin.central import BHD_ID
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -61,7 +62,8 @@ def loader(engine: sa.Engine, standin: OdooStandIn, **options: Any) -> CentralLo
             retry=RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05),
         )
 
-    return CentralLoader(engine, connect, load_central_config(None), operator="tester", **options)
+    config = options.pop("config", None) or load_central_config(None)
+    return CentralLoader(engine, connect, config, operator="tester", **options)
 
 
 def _scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:
@@ -95,6 +97,59 @@ def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     assert all(c.created == c.updated == 0 for c in second.counts.values()), second.as_dict()
     assert second.counts["journal_entry"].unchanged == entries
     assert len(odoo.records("account.move.line")) == ours(odoo)["account.move.line"]
+
+
+def test_each_ministry_becomes_a_company_with_its_own_chart_in_the_multi_company_mode(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    config = load_central_config(None).model_copy(update={"company_mode": "per_ministry"})
+    first = loader(store, odoo, workers=3, batch_size=50, config=config).load(Selection())
+    assert first.failures == [] or all(f.target == "employment" for f in first.failures)
+    ministries = _scalar(store, "SELECT count(*) FROM ministry")
+    accounts = _scalar(store, "SELECT count(*) FROM account")
+    companies = {c["id"]: c for c in odoo.records("res.company")}
+    ours_ = {cid: c for cid, c in companies.items() if cid != 1}
+    assert len(ours_) == ministries
+    assert {c["currency_id"] for c in ours_.values()} == {BHD_ID}
+    by_xid = _refs(store)
+    with store.connect() as connection:
+        codes = dict(connection.execute(sa.text("SELECT id, code FROM ministry")).all())
+        employee_ministry = dict(
+            connection.execute(sa.text("SELECT id, ministry_id FROM employment")).all()
+        )
+    company_of = {
+        ministry_id: by_xid[("ministry_company", ministry_id, "")] for ministry_id in codes
+    }
+    # each ministry's journals, departments and own chart are in its company
+    journals = {j["id"]: j for j in odoo.records("account.journal")}
+    for ministry_id, company in company_of.items():
+        assert journals[by_xid[("ministry_journal", ministry_id, "")]]["company_id"] == company
+        assert journals[by_xid[("opening_journal", ministry_id, "")]]["company_id"] == company
+    chart = [a for a in odoo.records("account.account") if a["company_id"] in ours_]
+    assert len(chart) == ministries * accounts
+    employees = {e["id"]: e for e in odoo.records("hr.employee")}
+    for (entity, row_id, _), central_id in by_xid.items():
+        if entity == "employment":
+            company = company_of[employee_ministry[row_id]]
+            assert employees[central_id]["company_id"] == company
+    # every entry is in its journal's company, on that company's accounts
+    account_company = {a["id"]: a["company_id"] for a in odoo.records("account.account")}
+    moves = {m["id"]: m for m in odoo.records("account.move")}
+    assert {move["company_id"] for move in moves.values()} <= set(ours_)
+    for line in odoo.records("account.move.line"):
+        assert account_company[line["account_id"]] == moves[line["move_id"]]["company_id"]
+    assert {move["state"] for move in moves.values()} == {"posted"}
+    assert_exactly_once(store, odoo)
+    second = loader(store, odoo, config=config).load(Selection())
+    assert all(c.created == c.updated == 0 for c in second.counts.values()), second.as_dict()
+
+
+def _refs(engine: sa.Engine) -> dict[tuple[str, int, str], int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT entity, row_id, scope, central_id FROM central_ref")
+        ).all()
+    return {(entity, row_id, scope): central_id for entity, row_id, scope, central_id in rows}
 
 
 def test_the_dry_run_plans_from_the_store(store: sa.Engine, odoo: OdooStandIn) -> None:

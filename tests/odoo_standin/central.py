@@ -9,7 +9,11 @@ the fields the loader writes, and the rules measured on Odoo 17.0 that the loade
 * an unbalanced entry is refused at create; amounts are rounded to 0.001;
 * a posted entry cannot be deleted; ``button_draft`` answers "cannot marshal None";
 * journal codes are cut to 5 characters; account, journal and job names are unique as in Odoo;
-* the company currency cannot change once journal items exist.
+* the company currency cannot change once journal items exist;
+* several companies: a new one is given to its creator; an entry's company is its journal's and
+  its lines' accounts must be of that company ("Incompatible companies on records"); HR records
+  are not checked: an employee, job or department without a company goes to the user's main
+  company whatever its department's.
 
 ``tests/odoo_live`` runs the same contract against a real Odoo to show these are faithful.
 """
@@ -64,7 +68,12 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
         "name": _char(required=True),
         "currency_id": _many2one("res.currency", required=True),
     },
-    "res.users": {"name": _char(required=True), "login": _char(required=True)},
+    "res.users": {
+        "name": _char(required=True),
+        "login": _char(required=True),
+        "company_id": _many2one("res.company", default=COMPANY_ID),
+        "company_ids": ("many2many", "res.company"),
+    },
     "res.partner": {
         "name": "char",
         "is_company": "boolean",
@@ -127,6 +136,7 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
         "name": _char(required=True),
         "code": "char",
         "plan_id": _many2one("account.analytic.plan", required=True),
+        "company_id": _many2one("res.company", default=COMPANY_ID),
         "active": _bool(True),
     },
     "account.move": {
@@ -136,6 +146,7 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
         "ref": "char",
         "state": Field("selection", required=True, default="draft"),
         "move_type": Field("selection", required=True, default="entry"),
+        "company_id": ("many2one", "res.company"),
         "currency_id": _many2one("res.currency", default=USD_ID),
         "line_ids": Field("one2many", "account.move.line", inverse="move_id"),
     },
@@ -195,10 +206,16 @@ def _seed(standin: OdooStandIn) -> None:
         models["res.currency"],
         {"id": BHD_ID, "name": "BHD", "active": False, "rounding": 0.001, "decimal_places": 3},
     )
+    _xid(standin, "base", "USD", "res.currency", USD_ID)
+    _xid(standin, "base", "BHD", "res.currency", BHD_ID)
     standin.insert(
         models["res.company"], {"id": COMPANY_ID, "name": "My Company", "currency_id": USD_ID}
     )
-    standin.insert(models["res.users"], {"id": standin.uid, "name": "Administrator", "login": "a"})
+    _xid(standin, "base", "main_company", "res.company", COMPANY_ID)
+    standin.insert(
+        models["res.users"],
+        {"id": standin.uid, "name": "Administrator", "login": "a", "company_ids": [COMPANY_ID]},
+    )
     for code, name, kind in GENERIC_ACCOUNTS:
         record_id = standin.insert(
             models["account.account"],
@@ -227,14 +244,15 @@ def _xid(standin: OdooStandIn, module: str, name: str, model: str, record_id: in
 def _rules(standin: OdooStandIn) -> None:
     models = standin.models
     models["ir.model.data"].checks.append(_unique("module", "name"))
+    models["res.company"].checks.append(_company_of_its_creator)
     models["hr.employee"].checks.append(_employee_name)
     models["hr.job"].checks.append(_unique("name", "company_id", "department_id"))
     models["account.account"].checks += [_unique("code", "company_id"), _reconcilable]
     models["account.journal"].checks += [_journal_code, _unique("code", "company_id")]
     models["res.partner.bank"].checks.append(_unique("acc_number", "partner_id"))
     models["res.partner"].checks.append(_partner_name)
-    models["account.move"].checks.append(_balanced)
-    models["account.move.line"].checks.append(_line_balanced)
+    models["account.move"].checks += [_journal_company, _balanced]
+    models["account.move.line"].checks += [_line_company, _line_balanced]
 
 
 def _unique(*names: str) -> Any:
@@ -250,6 +268,43 @@ def _unique(*names: str) -> Any:
                 )
 
     return check
+
+
+def _incompatible(record: dict[str, Any], label: str, other: dict[str, Any], field: str) -> Any:
+    return user_error(
+        "Incompatible companies on records:\n"
+        f"- '{record.get('name') or record['id']}' belongs to company {record.get('company_id')} "
+        f"and '{label}' ({field}: '{other.get('name') or other['id']}') belongs to another "
+        "company."
+    )
+
+
+def _journal_company(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
+    """An entry's company is its journal's (a stored compute in Odoo)."""
+    journal = standin.models["account.journal"].records.get(record["journal_id"])
+    company = journal["company_id"] if journal is not None else None
+    if record.get("company_id") != company:
+        standin.replace(model, record["id"], {"company_id": company})
+
+
+def _line_company(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
+    move = standin.models["account.move"].records.get(record["move_id"])
+    account = standin.models["account.account"].records.get(record["account_id"])
+    if move is None or account is None:
+        return
+    journal = standin.models["account.journal"].records.get(move["journal_id"])
+    if journal is not None and account["company_id"] != journal["company_id"]:
+        raise _incompatible(
+            {**record, "company_id": journal["company_id"]}, "Account", account, "account_id"
+        )
+
+
+def _company_of_its_creator(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
+    """Odoo 17 gives a new company to the user who created it, so its records are in reach."""
+    users = standin.models["res.users"]
+    user = users.records[standin.uid]
+    if record["id"] not in (user.get("company_ids") or []):
+        standin.replace(users, standin.uid, {"company_ids": [*user["company_ids"], record["id"]]})
 
 
 def _employee_name(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
