@@ -320,7 +320,9 @@ class CentralLoader:
             lines = [line for record, _ in outcome.loaded for line in record.lines]
             outcome.line_ids = self._lookup([line.xid for line in lines], "account.move.line")
         if outcome.loaded and target.posts:
-            self._post_isolating(target, outcome.loaded, outcome)
+            # posted straight away: an entry already posted (a draft reference that Odoo had
+            # posted after all) makes the call fail, and _post then reads the states back
+            self._post(target, list(outcome.loaded), outcome)
         return outcome
 
     def _load_isolating(self, target: Target, records: list[Record], outcome: _Outcome) -> None:
@@ -361,13 +363,6 @@ class CentralLoader:
         middle = len(records) // 2
         self._load_isolating(target, records[:middle], outcome)
         self._load_isolating(target, records[middle:], outcome)
-
-    def _post_isolating(
-        self, target: Target, loaded: list[tuple[Record, int]], outcome: _Outcome
-    ) -> None:
-        posted = self._posted([central_id for _, central_id in loaded], target.model)
-        outcome.posted.update(posted)
-        self._post(target, [(record, cid) for record, cid in loaded if cid not in posted], outcome)
 
     def _posted(self, ids: list[int], model: str) -> set[int]:
         """Those of the entries ``ids`` that Odoo holds as posted."""

@@ -208,7 +208,9 @@ def read_ministry_company(
             "currency_id/id": config.company_currency,
         }
         xid = _ministry_xid(config, "ministry_company", ministry)
-        yield Record("ministry_company", ministry.id, xid, values, ministry.code)
+        # creating a company writes the loading user (its companies and groups): two at once
+        # fail in Odoo 17 ("could not serialize access"), so all go down one lane
+        yield Record("ministry_company", ministry.id, xid, values, "res.users")
 
 
 def read_analytic_plan(
