@@ -697,18 +697,30 @@ class CentralLoader:
         now: datetime,
     ) -> None:
         issues = table_of(ValidationIssue)
-        for source, key in loaded:
-            connection.execute(
-                issues.update()
-                .where(
-                    issues.c.source_system == source,
-                    issues.c.entity == target.name,
-                    issues.c.source_key == key,
-                    issues.c.rule_id == LOAD_RULE,
-                    issues.c.status == IssueStatus.OPEN.value,
+        open_refusals = (
+            issues.c.entity == target.name,
+            issues.c.rule_id == LOAD_RULE,
+            issues.c.status == IssueStatus.OPEN.value,
+        )
+        if (
+            loaded
+            and connection.execute(sa.select(issues.c.id).where(*open_refusals).limit(1)).first()
+        ):
+            # what Odoo refused before and took now: its issue is closed (one statement a
+            # chunk of keys; usually nothing is open and this is skipped)
+            for start in range(0, len(loaded), 500):
+                connection.execute(
+                    issues.update()
+                    .where(
+                        *open_refusals,
+                        sa.tuple_(issues.c.source_system, issues.c.source_key).in_(
+                            loaded[start : start + 500]
+                        ),
+                    )
+                    .values(
+                        status=IssueStatus.FIXED.value, updated_at=now, updated_by=self.operator
+                    )
                 )
-                .values(status=IssueStatus.FIXED.value, updated_at=now, updated_by=self.operator)
-            )
         for record, message in failed:
             if not (record.source_system and record.source_key and record.batch_id):
                 raise LoadError(f"Odoo refused {target.model} {record.xid}: {message}")

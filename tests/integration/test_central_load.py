@@ -19,7 +19,7 @@ from consolidation.central.loader import LOAD_RULE
 from consolidation.central.preflight import preflight
 from consolidation.central.rollback import rollback_batch
 from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
-from tests.central_support import assert_exactly_once, ours
+from tests.central_support import assert_every_row_accounted, assert_exactly_once, ours
 from tests.odoo_standin import OdooStandIn, central_standin
 from tests.odoo_standin.central import BHD_ID
 from tests.pipeline_support import DemoRun, demo_pipeline
@@ -194,6 +194,29 @@ def test_refused_records_are_isolated_and_quarantined_with_odoo_message(
     loaded = len(odoo.records("hr.employee"))
     assert loaded == _scalar(store, "SELECT count(*) FROM employment") - len(failed)
     assert_exactly_once(store, odoo)
+    # the address is mended at the source: the next load takes the employee and closes its
+    # issue; the one with no name (and any other post of that person) stays refused
+    with store.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE employment SET email = 'mended@example.com' WHERE id = :id"),
+            {"id": victims[1].id},
+        )
+    again = loader(store, odoo, batch_size=200, workers=1).load(Selection())
+    still = {f.source_key for f in again.failures if f.target == "employment"}
+    assert victims[0].source_key in still and victims[1].source_key not in still
+    status = dict(
+        store.connect()
+        .execute(
+            sa.text(
+                "SELECT source_key, status FROM validation_issue "
+                "WHERE rule_id = 'central.load.refused' AND entity = 'employment'"
+            )
+        )
+        .all()
+    )
+    assert status[victims[0].source_key] == "open"
+    assert status[victims[1].source_key] == "fixed"
+    assert_every_row_accounted(store, "employment", "employment")
 
 
 def _refuse_email(email: str) -> Any:

@@ -20,6 +20,7 @@ the fields the loader writes, and the rules measured on Odoo 17.0 that the loade
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from tests.odoo_standin.server import (
@@ -243,7 +244,7 @@ def _xid(standin: OdooStandIn, module: str, name: str, model: str, record_id: in
 
 def _rules(standin: OdooStandIn) -> None:
     models = standin.models
-    models["ir.model.data"].checks.append(_unique("module", "name"))
+    models["ir.model.data"].checks.append(_unique_xid)
     models["res.company"].checks.append(_company_of_its_creator)
     models["hr.employee"].checks.append(_employee_name)
     models["hr.job"].checks.append(_unique("name", "company_id", "department_id"))
@@ -255,17 +256,29 @@ def _rules(standin: OdooStandIn) -> None:
     models["account.move.line"].checks += [_line_company, _line_balanced]
 
 
+def _unique_xid(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
+    """``ir.model.data`` (module, name) is unique; its index keeps the first holder only."""
+    if standin.xid_index.get((record["module"], record["name"])) != record["id"]:
+        raise server_error(
+            "psycopg2.errors.UniqueViolation",
+            'duplicate key value violates unique constraint "ir_model_data_module_name_uniq" '
+            f"DETAIL: Key (module, name)=({record['module']}, {record['name']}) already exists.",
+        )
+
+
 def _unique(*names: str) -> Any:
+    def keys(model: Model) -> Counter[tuple[Any, ...]]:
+        return Counter(tuple(r.get(name) for name in names) for r in model.records.values())
+
     def check(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
         key = tuple(record.get(name) for name in names)
-        for other in model.records.values():
-            if other["id"] != record["id"] and tuple(other.get(n) for n in names) == key:
-                raise server_error(
-                    "psycopg2.errors.UniqueViolation",
-                    f'duplicate key value violates unique constraint "{model.name}_'
-                    f'{"_".join(names)}_uniq" DETAIL: Key ({", ".join(names)})='
-                    f"({', '.join(str(part) for part in key)}) already exists.",
-                )
+        if standin.derived(model.name, f"unique:{names}", lambda: keys(model))[key] > 1:
+            raise server_error(
+                "psycopg2.errors.UniqueViolation",
+                f'duplicate key value violates unique constraint "{model.name}_'
+                f'{"_".join(names)}_uniq" DETAIL: Key ({", ".join(names)})='
+                f"({', '.join(str(part) for part in key)}) already exists.",
+            )
 
     return check
 
@@ -335,14 +348,24 @@ def _journal_code(standin: OdooStandIn, model: Model, record: dict[str, Any]) ->
 
 
 def _totals(standin: OdooStandIn, move_id: int) -> tuple[float, float, int]:
-    lines = [
-        line
-        for line in standin.models["account.move.line"].records.values()
-        if line["move_id"] == move_id
-    ]
-    debit = round(sum(line.get("debit") or 0.0 for line in lines), 3)
-    credit = round(sum(line.get("credit") or 0.0 for line in lines), 3)
-    return debit, credit, len(lines)
+    """An entry's debit and credit sums (to the fils) and its number of lines."""
+    totals: dict[int, tuple[float, float, int]] = standin.derived(
+        "account.move.line", "totals", lambda: _all_totals(standin)
+    )
+    return totals.get(move_id, (0.0, 0.0, 0))
+
+
+def _all_totals(standin: OdooStandIn) -> dict[int, tuple[float, float, int]]:
+    sums: dict[int, list[float]] = {}
+    for line in standin.models["account.move.line"].records.values():
+        entry = sums.setdefault(line["move_id"], [0.0, 0.0, 0])
+        entry[0] += line.get("debit") or 0.0
+        entry[1] += line.get("credit") or 0.0
+        entry[2] += 1
+    return {
+        move_id: (round(debit, 3), round(credit, 3), int(count))
+        for move_id, (debit, credit, count) in sums.items()
+    }
 
 
 def _balanced(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:

@@ -211,6 +211,7 @@ class OdooStandIn:
         self.calls: dict[str, int] = defaultdict(int)
         self._journal: list[tuple[Model, int, dict[str, Any] | None, int]] | None = None
         self._touched: dict[str, set[int]] = defaultdict(set)
+        self._derived: dict[str, dict[str, Any]] = {}
         self.xid_index: dict[tuple[str, str], int] = {}
         """(module, name) → ir.model.data id, kept with every change to that model."""
         self._lock = threading.RLock()
@@ -239,7 +240,16 @@ class OdooStandIn:
 
     # --- changes, journalled so that a call (or a record of a ``load``) can be undone ---------
 
+    def derived(self, model: str, name: str, compute: Callable[[], Any]) -> Any:
+        """A value computed from a model's records (an index, totals), kept until one of its
+        records changes: checks that would rescan a model per record read it instead."""
+        kept = self._derived.setdefault(model, {})
+        if name not in kept:
+            kept[name] = compute()
+        return kept[name]
+
     def _remember(self, model: Model, record_id: int) -> None:
+        self._derived.pop(model.name, None)
         if self._journal is not None:
             self._journal.append((model, record_id, model.records.get(record_id), model.next_id))
 
@@ -278,6 +288,7 @@ class OdooStandIn:
         return len(self._journal or [])
 
     def rollback_to(self, savepoint: int) -> None:
+        self._derived.clear()
         journal = self._journal or []
         while len(journal) > savepoint:
             model, record_id, previous, next_id = journal.pop()
@@ -625,13 +636,40 @@ def search_records(
     offset: int = 0,
     limit: int | None = None,
     order: str | None = None,
+    *,
+    standin: OdooStandIn | None = None,
 ) -> list[dict[str, Any]]:
-    found = [
-        record for record in sorted_records(model.records) if matches(model, record, domain or [])
-    ]
+    ids = _candidates(standin, model, domain or [])
+    pool = (
+        model.records if ids is None else {i: model.records[i] for i in ids if i in model.records}
+    )
+    found = [record for record in sorted_records(pool) if matches(model, record, domain or [])]
     found = sort_records(model, found, order or "id asc")
     offset = int(offset or 0)
     return found[offset : offset + limit if limit else None]
+
+
+def _candidates(standin: OdooStandIn | None, model: Model, domain: list[Any]) -> set[int] | None:
+    """The ids a domain of plain ANDed terms can only match (by id, or by external id through
+    the index), so a look-up does not scan the model; None when it could match anything."""
+    if any(not isinstance(term, (list, tuple)) for term in domain):
+        return None  # '|', '!' or '&': scan
+    terms = {(term[0], term[1]): term[2] for term in domain if len(term) == 3}
+    found: set[int] | None = None
+    for operator in ("in", "="):
+        wanted = terms.get(("id", operator))
+        if wanted is not None:
+            ids = {int(i) for i in (wanted if isinstance(wanted, list) else [wanted])}
+            found = ids if found is None else found & ids
+    module = terms.get(("module", "="))
+    if standin is not None and model.name == "ir.model.data" and isinstance(module, str):
+        names = terms.get(("name", "in"), terms.get(("name", "=")))
+        if names is not None:
+            index = standin.xid_index
+            listed = names if isinstance(names, list) else [names]
+            ids = {index[(module, name)] for name in listed if (module, name) in index}
+            found = ids if found is None else found & ids
+    return found
 
 
 def search_read(
@@ -644,7 +682,9 @@ def search_read(
     order: str | None = None,
 ) -> list[dict[str, Any]]:
     names = field_names(model, fields)
-    found = search_records(model, active_domain(standin, model, domain), offset, limit, order)
+    found = search_records(
+        model, active_domain(standin, model, domain), offset, limit, order, standin=standin
+    )
     return [read_record(standin, model, record, names) for record in found]
 
 
@@ -657,7 +697,8 @@ def search(
     order: str | None = None,
 ) -> list[int]:
     domain = active_domain(standin, model, domain)
-    return [record["id"] for record in search_records(model, domain, offset, limit, order)]
+    found = search_records(model, domain, offset, limit, order, standin=standin)
+    return [record["id"] for record in found]
 
 
 def read(
