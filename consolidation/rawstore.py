@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -127,9 +128,10 @@ def text_array(series: pd.Series) -> pa.Array:
     try:
         return pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.array(
-            [None if v is None or v != v else str(v) for v in values.tolist()], type=pa.string()
-        )
+        present = np.asarray(pd.notna(values), dtype=bool)
+        texts = np.full(len(values), None, dtype=object)
+        texts[present] = list(map(str, values[present]))
+        return pa.array(texts, type=pa.string(), from_pandas=True)
 
 
 def read_frame(

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -54,3 +55,12 @@ def test_verify_reports_an_altered_or_missing_file(tmp_path: Path) -> None:
     assert "differs from recorded" in problem
     path.unlink()
     assert "missing" in (rawstore.verify_chunk(tmp_path, written.path, written.sha256) or "")
+
+
+def test_text_array_keeps_amounts_exact_and_missing_values_null() -> None:
+    values = pd.Series(
+        [Decimal("1387.446"), None, Decimal("0.1000"), float("nan"), pd.NA, Decimal("-2E+3"), 7],
+        dtype=object,
+    )
+    texts = rawstore.text_array(values).to_pylist()
+    assert texts == ["1387.446", None, "0.1000", None, None, "-2E+3", "7"]
