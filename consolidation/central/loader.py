@@ -492,18 +492,19 @@ class CentralLoader:
             adopted.loaded.append((record, int(row["id"])))
 
     def _companies_of(self, records: list[Record]) -> dict[tuple[int, str], int | None]:
-        """Each record's company id: the one it names, or the user's (Odoo's default)."""
+        """Each record's company id: the one it names (None while Odoo has no such company),
+        or, when it names none, the loading user's company (where Odoo puts it)."""
         named = sorted(
             {r.values["company_id/id"] for r in records if r.values.get("company_id/id")}
         )
         found = self._lookup(named, "res.company") if named else {}
         default: int | None = None
-        if len(named) < len({record.key for record in records}):
+        if any(not record.values.get("company_id/id") for record in records):
             odoo = self._odoo()
             user = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
             default = user["company_id"][0] if user["company_id"] else None
         return {
-            record.key: found.get(record.values.get("company_id/id", ""), default)
+            record.key: found.get(record.values["company_id/id"])
             if record.values.get("company_id/id")
             else default
             for record in records

@@ -143,6 +143,30 @@ def test_each_ministry_becomes_a_company_with_its_own_chart_in_the_multi_company
     second = loader(store, odoo, config=config).load(Selection())
     assert all(c.created == c.updated == 0 for c in second.counts.values()), second.as_dict()
 
+    # a ministry's account Odoo holds without our external id (made by hand, or a reference
+    # lost) is adopted from that ministry's chart, not from another company's with the code
+    # (101000 is also in the main company's generic chart)
+    with store.begin() as connection:
+        lost = connection.execute(
+            sa.text(
+                "SELECT r.id, r.row_id, r.scope, r.central_id, r.external_id FROM central_ref r "
+                "JOIN account a ON a.id = r.row_id WHERE r.entity = 'account' "
+                "AND r.scope <> '' AND a.code = '101000' ORDER BY r.id LIMIT 1"
+            )
+        ).one()
+        connection.execute(sa.text("DELETE FROM central_ref WHERE id = :id"), {"id": lost.id})
+    module, name = lost.external_id.split(".", 1)
+    transport = XmlRpcTransport(odoo.url, odoo.db, odoo.login, SecretStr(odoo.password))
+    entry = transport.execute(
+        "ir.model.data", "search", [["module", "=", module], ["name", "=", name]]
+    )
+    transport.execute("ir.model.data", "unlink", entry)
+    third = loader(store, odoo, config=config).load(Selection())
+    assert third.counts["account"].adopted == 1 and third.counts["account"].created == 0
+    assert by_xid[("account", lost.row_id, lost.scope)] == lost.central_id
+    assert _refs(store)[("account", lost.row_id, lost.scope)] == lost.central_id
+    assert_exactly_once(store, odoo)
+
 
 def _refs(engine: sa.Engine) -> dict[tuple[str, int, str], int]:
     with engine.connect() as connection:
