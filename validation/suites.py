@@ -26,7 +26,6 @@ pandas datasource. How a chunk is handed to it matters at a million rows:
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import os
 import threading
@@ -314,21 +313,6 @@ def _gx() -> _Gx:
             datasource = context.data_sources.add_pandas(name="validation")
             _STATE.append(_Gx(gx, context, datasource, {}))
         return _STATE[0]
-
-
-def warm_up() -> threading.Thread:
-    """Import great-expectations and make its context in a background thread (about 3 s of
-    imports), so that it overlaps other work, such as extraction waiting on a source database.
-    A failure there is left for the first validator, which makes the context again and reports
-    it."""
-
-    def make() -> None:
-        with contextlib.suppress(Exception):
-            _gx()
-
-    thread = threading.Thread(target=make, name="gx-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _batch_definition(entity: str) -> Any:

@@ -210,9 +210,6 @@ class Pipeline:
         """Extract every entity of one source into the raw area, as one batch with lineage."""
         progress = progress or NoProgress()
         source = self.config.source(name)
-        from validation import suites
-
-        suites.warm_up()  # validation comes next: its imports overlap the source's waits
         started = time.perf_counter()
         with self.session() as session:
             system = session.scalars(sa.select(SourceSystem).filter_by(code=name)).one_or_none()
