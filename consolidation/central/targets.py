@@ -152,8 +152,12 @@ def configured(target: Target, config: CentralConfig) -> Target:
 
 
 def configured_targets(config: CentralConfig) -> list[Target]:
-    """The configured targets, dependencies first."""
-    return [configured(TARGETS[name], config) for name in config.targets]
+    """The configured targets, dependencies first (companies only in the multi-company mode)."""
+    return [
+        configured(TARGETS[name], config)
+        for name in config.targets
+        if name != "ministry_company" or config.per_ministry
+    ]
 
 
 def _name(config: CentralConfig, english: str | None, arabic: str | None) -> str:
