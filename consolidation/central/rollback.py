@@ -122,9 +122,14 @@ def _undo(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         if target.posts:
-            with contextlib.suppress(OdooError):
-                # refused when a retry after a lost answer meets drafts: the states read decide
-                odoo.execute_void(target.model, "button_draft", chunk)
+            # only entries not in draft are reset (Odoo 17 refuses the whole call if one is a
+            # draft: an entry whose posting failed, or a retry after a lost answer); the states
+            # read afterwards decide
+            states = odoo.execute(target.model, "search_read", [["id", "in", chunk]], ["state"])
+            undraft = [row["id"] for row in states if row["state"] in ("posted", "cancel")]
+            if undraft:
+                with contextlib.suppress(OdooError):
+                    odoo.execute_void(target.model, "button_draft", undraft)
             states = odoo.execute(target.model, "search_read", [["id", "in", chunk]], ["state"])
             stuck = [row["id"] for row in states if row["state"] != "draft"]
             if stuck:

@@ -363,6 +363,36 @@ def test_a_lost_answer_while_adopting_an_existing_account_is_looked_up_again(
     assert_exactly_once(store, odoo)
 
 
+def test_a_rollback_takes_back_an_entry_left_in_draft_with_the_posted_ones(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    """An entry whose posting failed stays a draft among posted ones: Odoo 17 refuses a
+    ``button_draft`` that includes a draft, so only the posted ones are reset."""
+    loader(store, odoo).load(Selection())
+    batch = _scalar(
+        store, "SELECT batch_id FROM journal_entry GROUP BY batch_id ORDER BY batch_id LIMIT 1"
+    )
+    draft = _scalar(
+        store,
+        "SELECT central_id FROM central_ref WHERE batch_id = :b AND entity = 'journal_entry' "
+        "ORDER BY id LIMIT 1",
+        b=batch,
+    )
+    transport = XmlRpcTransport(odoo.url, odoo.db, odoo.login, SecretStr(odoo.password))
+    transport.execute_void("account.move", "button_draft", [draft])
+    before = len(odoo.records("account.move"))
+    moves = _scalar(
+        store,
+        "SELECT count(*) FROM central_ref WHERE batch_id = :b "
+        "AND entity IN ('journal_entry', 'opening_balance')",
+        b=batch,
+    )
+    report = rollback_batch(store, transport, batch, operator="tester")
+    assert report.failed == {}
+    assert len(odoo.records("account.move")) == before - moves
+    assert draft not in {move["id"] for move in odoo.records("account.move")}
+
+
 def test_a_rollback_survives_lost_answers_to_reset_and_delete(
     store: sa.Engine, odoo: OdooStandIn
 ) -> None:
