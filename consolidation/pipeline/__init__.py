@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import Connector, open_connector
-from consolidation import rawstore, store
+from consolidation import memory, rawstore, store
 from consolidation.errors import ConsolidationError, StageFailed
 from consolidation.money import ZERO, control_text
 from consolidation.reference import ReferenceData, load_reference
@@ -114,6 +114,9 @@ class Pipeline:
     _engine: sa.Engine | None = field(default=None, init=False, repr=False)
     _sessions: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
     _config: SourcesConfig | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        memory.cap_malloc_arenas()  # batches of millions of rows: keep the heap from creeping
 
     @property
     def engine(self) -> sa.Engine:
