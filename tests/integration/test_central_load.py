@@ -71,6 +71,21 @@ def _scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:
         return connection.execute(sa.text(sql), params).scalar()
 
 
+def _loaded_batch(store: sa.Engine, odoo: OdooStandIn) -> tuple[int, int]:
+    """The whole store loaded; the first batch with entries, and how many entries it loaded."""
+    loader(store, odoo).load(Selection())
+    batch = _scalar(
+        store, "SELECT batch_id FROM journal_entry GROUP BY batch_id ORDER BY batch_id LIMIT 1"
+    )
+    moves = _scalar(
+        store,
+        "SELECT count(*) FROM central_ref WHERE batch_id = :b "
+        "AND entity IN ('journal_entry', 'opening_balance')",
+        b=batch,
+    )
+    return int(batch), int(moves)
+
+
 def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     store: sa.Engine, odoo: OdooStandIn
 ) -> None:
@@ -283,16 +298,7 @@ def test_a_changed_posted_entry_is_reversed_and_replaced(
 def test_a_batch_rolls_back_in_reverse_dependency_order(
     store: sa.Engine, odoo: OdooStandIn
 ) -> None:
-    loader(store, odoo).load(Selection())
-    batch = _scalar(
-        store, "SELECT batch_id FROM journal_entry GROUP BY batch_id ORDER BY batch_id LIMIT 1"
-    )
-    moves = _scalar(
-        store,
-        "SELECT count(*) FROM central_ref WHERE batch_id = :b "
-        "AND entity IN ('journal_entry', 'opening_balance')",
-        b=batch,
-    )
+    batch, moves = _loaded_batch(store, odoo)
     assert moves > 0
     before = len(odoo.records("account.move"))
     transport = XmlRpcTransport(odoo.url, odoo.db, odoo.login, SecretStr(odoo.password))
@@ -368,10 +374,7 @@ def test_a_rollback_takes_back_an_entry_left_in_draft_with_the_posted_ones(
 ) -> None:
     """An entry whose posting failed stays a draft among posted ones: Odoo 17 refuses a
     ``button_draft`` that includes a draft, so only the posted ones are reset."""
-    loader(store, odoo).load(Selection())
-    batch = _scalar(
-        store, "SELECT batch_id FROM journal_entry GROUP BY batch_id ORDER BY batch_id LIMIT 1"
-    )
+    batch, moves = _loaded_batch(store, odoo)
     draft = _scalar(
         store,
         "SELECT central_id FROM central_ref WHERE batch_id = :b AND entity = 'journal_entry' "
@@ -381,12 +384,6 @@ def test_a_rollback_takes_back_an_entry_left_in_draft_with_the_posted_ones(
     transport = XmlRpcTransport(odoo.url, odoo.db, odoo.login, SecretStr(odoo.password))
     transport.execute_void("account.move", "button_draft", [draft])
     before = len(odoo.records("account.move"))
-    moves = _scalar(
-        store,
-        "SELECT count(*) FROM central_ref WHERE batch_id = :b "
-        "AND entity IN ('journal_entry', 'opening_balance')",
-        b=batch,
-    )
     report = rollback_batch(store, transport, batch, operator="tester")
     assert report.failed == {}
     assert len(odoo.records("account.move")) == before - moves
@@ -396,10 +393,7 @@ def test_a_rollback_takes_back_an_entry_left_in_draft_with_the_posted_ones(
 def test_a_rollback_survives_lost_answers_to_reset_and_delete(
     store: sa.Engine, odoo: OdooStandIn
 ) -> None:
-    loader(store, odoo).load(Selection())
-    batch = _scalar(
-        store, "SELECT batch_id FROM journal_entry GROUP BY batch_id ORDER BY batch_id LIMIT 1"
-    )
+    batch, _ = _loaded_batch(store, odoo)
     odoo.faults.drop_next.update({"account.move.button_draft": 1, "account.move.unlink": 1})
     transport = XmlRpcTransport(
         odoo.url,
