@@ -130,7 +130,7 @@ def _undo(
             if undraft:
                 with contextlib.suppress(OdooError):
                     odoo.execute_void(target.model, "button_draft", undraft)
-            states = odoo.execute(target.model, "search_read", [["id", "in", chunk]], ["state"])
+                states = odoo.execute(target.model, "search_read", [["id", "in", chunk]], ["state"])
             stuck = [row["id"] for row in states if row["state"] != "draft"]
             if stuck:
                 failed.extend(f"{target.model}({cid}) is still posted" for cid in stuck)

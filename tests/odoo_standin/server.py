@@ -326,6 +326,7 @@ class OdooStandIn:
         """Declare the model's fields (if new) and store the records; return their ids."""
         with self._lock:
             target = self.add_model(model, fields)
+            self._derived.pop(model, None)  # its indexes and totals are made again when read
             return [target.create(dict(record)) for record in records]
 
     def records(self, model: str) -> list[dict[str, Any]]:
