@@ -8,6 +8,7 @@ in the order of the entity's key, so chunks are stable and memory stays flat.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from pydantic import SecretStr
 
@@ -128,6 +131,9 @@ class SqlConnector(Connector):
         with self._connect() as connection:
             driver_error = connection.dialect.loaded_dbapi.Error
             try:
+                if connection.dialect.driver == "psycopg":
+                    yield from self._copied(connection, select, columns)
+                    return
                 for rows in self._stream(connection, select):
                     yield pd.DataFrame(rows, columns=columns, dtype=object)
             except (sa.exc.DBAPIError, driver_error) as exc:
@@ -166,6 +172,50 @@ class SqlConnector(Connector):
                 yield rows
         finally:
             cursor.close()
+
+    def _copied(
+        self, connection: sa.Connection, select: sa.Select[*tuple[Any, ...]], columns: list[str]
+    ) -> Iterator[pd.DataFrame]:
+        """PostgreSQL through psycopg: the rows as CSV from ``COPY (query) TO STDOUT``, parsed
+        by Arrow, about three times the speed of building a Python tuple a row. COPY writes
+        NULL as an empty field and empty text as ``""``, so the two stay apart."""
+        connection.exec_driver_sql("SET DateStyle = 'ISO, YMD'")
+        sql = str(
+            select.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+        )
+        driver: Any = connection.connection.driver_connection
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY ({sql.replace('%%', '%')}) TO STDOUT WITH (FORMAT csv)") as copy,
+        ):
+            stream = io.BufferedReader(_CopyOut(copy), buffer_size=1 << 20)
+            if not stream.peek(1):
+                return  # no rows (Arrow refuses an empty CSV)
+            reader = pa_csv.open_csv(
+                stream,
+                read_options=pa_csv.ReadOptions(
+                    column_names=columns, use_threads=False, block_size=4 << 20
+                ),
+                parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(columns, pa.string()),
+                    null_values=[""],  # only COPY's NULL: Arrow's default list has "NULL", "NA"…
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            pending: list[pa.RecordBatch] = []
+            held = 0
+            for batch in reader:
+                pending.append(batch)
+                held += batch.num_rows
+                while held >= self.chunk_size:
+                    table = pa.Table.from_batches(pending)
+                    yield _text_frame(table.slice(0, self.chunk_size), columns)
+                    rest = table.slice(self.chunk_size)
+                    pending, held = rest.to_batches(), rest.num_rows
+            if held:
+                yield _text_frame(pa.Table.from_batches(pending), columns)
 
     def _where(self, entity: str) -> str:
         spec = self._entity(entity)
@@ -269,6 +319,42 @@ def _server_side_cursor(connection: sa.Connection) -> Any | None:
     if driver == "pysqlite":
         return dbapi_connection.cursor()  # sqlite3 steps through rows only as they are fetched
     return None
+
+
+class _CopyOut(io.RawIOBase):
+    """The data of a ``COPY … TO STDOUT`` as a readable byte stream."""
+
+    def __init__(self, copy: Any) -> None:
+        self._blocks = iter(copy)
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(target):
+            if not self._left:
+                block = next(self._blocks, None)
+                if block is None:
+                    break
+                self._left = memoryview(block).cast("B")
+            take = min(len(self._left), len(target) - filled)
+            target[filled : filled + take] = self._left[:take]
+            self._left = self._left[take:]
+            filled += take
+        return filled
+
+
+def _text_frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
+    """Arrow text columns as the connector's frame: Python ``str``, ``None`` for NULL."""
+    return pd.DataFrame(
+        {
+            name: pd.Series(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+            for name in columns
+        }
+    )
 
 
 def _split_table(table: str) -> tuple[str | None, str]:

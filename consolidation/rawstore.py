@@ -53,12 +53,7 @@ def write_chunk(raw_dir: Path, batch_id: int, chunk: RawChunk) -> WrittenChunk:
     if path.exists():
         raise StoreError(f"raw chunk {path} already exists; raw records are never overwritten")
     frame = chunk.frame
-    table = pa.table(
-        {
-            str(column): pa.array(frame[column].tolist(), type=pa.string())
-            for column in frame.columns
-        }
-    )
+    table = pa.table({str(column): text_array(frame[column]) for column in frame.columns})
     temporary = path.with_suffix(".parquet.part")
     pq.write_table(table, temporary, compression="zstd")
     digest = _sha256(temporary)
@@ -100,7 +95,7 @@ def read_chunk(raw_dir: Path, relative_path: str) -> pd.DataFrame:
     table = pq.read_table(raw_dir / relative_path)
     return pd.DataFrame(
         {
-            name: pd.Series(table.column(name).to_pylist(), dtype=object)
+            name: pd.Series(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
             for name in table.column_names
         }
     )
@@ -154,14 +149,14 @@ def read_frame(
             frame[name] = column.to_pandas().astype("datetime64[ns]")
         elif pa.types.is_integer(column.type):
             frame[name] = pd.Series(column.to_pylist(), dtype="Int64")
-        elif name in money:
-            decimals = {text: Decimal(text) for text in pc.unique(column).to_pylist() if text}
-            frame[name] = pd.Series(
-                [None if text is None else decimals[text] for text in column.to_pylist()],
-                dtype=object,
-            )
+        elif name in money:  # each distinct amount made a Decimal once
+            encoded = pc.dictionary_encode(column.combine_chunks())
+            decimals = [Decimal(text) if text else None for text in encoded.dictionary.to_pylist()]
+            values = np.array([*decimals, None], dtype=object)
+            positions = encoded.indices.fill_null(len(decimals)).to_numpy(zero_copy_only=False)
+            frame[name] = pd.Series(values[positions], dtype=object)
         else:
-            frame[name] = pd.Series(column.to_pylist(), dtype=object)
+            frame[name] = pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
     return pd.DataFrame(frame)
 
 

@@ -315,6 +315,19 @@ class Stager:
             )
             table.drop(self.connection, checkfirst=True)
             table.create(self.connection)
+            if self._postgres:
+                # Each chunk is analyzed for its row count, which is what the planner needs for
+                # the joins; a 300-row sample gives it in a few ms (the default sample of 30,000
+                # rows took 0.2 s a chunk, and chose the same plans).
+                self.connection.execute(
+                    sa.text(
+                        f"ALTER TABLE {table.name} "
+                        + ", ".join(
+                            f"ALTER COLUMN {column.name} SET STATISTICS 1"
+                            for column in table.columns
+                        )
+                    )
+                )
             self._temps[entity] = table
         return table
 

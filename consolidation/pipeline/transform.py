@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation import rawstore
+from consolidation.bulk import insert_rows
 from consolidation.errors import StageFailed
 from consolidation.money import ZERO
 from consolidation.reference import ReferenceData
@@ -637,7 +638,7 @@ class BatchTransform:
                 connection.execute(
                     sa.text("CREATE TEMPORARY TABLE _stage_withdraw (source_key TEXT)")
                 )
-                connection.execute(sa.insert(_WITHDRAW), [{"source_key": k} for k in sorted(late)])
+                insert_rows(connection, _WITHDRAW, [{"source_key": k} for k in sorted(late)])
                 removed = 0
                 for spec in SPECS[target]:
                     removed = connection.execute(
@@ -796,8 +797,7 @@ class BatchTransform:
                         .values(status=status, **values)
                     )
             position += len(frame)
-            if inserts:
-                connection.execute(sa.insert(table), inserts)
+            insert_rows(connection, table, inserts)
         for identity, row in existing.items():
             if identity not in found and row.status == IssueStatus.OPEN:
                 connection.execute(
@@ -935,8 +935,7 @@ class _QuarantineWriter:
     def _write(
         self, inserts: list[dict[str, Any]], updates: list[tuple[int, dict[str, Any]]]
     ) -> None:
-        if inserts:
-            self.connection.execute(sa.insert(self.table), inserts)
+        insert_rows(self.connection, self.table, inserts)
         for record_id, values in updates:
             self.connection.execute(
                 sa.update(self.table).where(self.table.c.id == record_id).values(**values)

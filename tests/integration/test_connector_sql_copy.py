@@ -1,0 +1,82 @@
+"""PostgreSQL sources are read through COPY and Arrow's CSV reader: the text that comes out is
+the text a row-by-row read gives, whatever the values hold, in chunks of exactly the size asked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.sql import SqlConnector
+from consolidation.sources import SqlSource
+
+pytestmark = pytest.mark.integration
+
+_AWKWARD = [
+    ("0001", "line one\nline two", None, "850.500"),
+    ("0002", 'he said "yes", then left', "", "-0.001"),
+    ("0003", "عبدالله بن علي\r\nالثاني", "\\N", None),
+    ("0004", "", "a,b;c\tτ", "1234567890.123"),
+    ("0005", "NULL", "NA", "34"),
+    ("0006", "nan", "#N/A", "0"),
+]
+_ROWS = _AWKWARD + [(f"{n:04d}", f"name {n}", None, f"{n}.250") for n in range(7, 2_504)]
+
+
+def _fill(url: str) -> None:
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "employee",
+        metadata,
+        sa.Column("emp_no", sa.String(8), primary_key=True),
+        sa.Column("name", sa.Text),
+        sa.Column("note", sa.Text),
+        sa.Column("salary", sa.Numeric(14, 3)),
+    )
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(table),
+            [{"emp_no": e, "name": n, "note": t, "salary": s} for e, n, t, s in _ROWS],
+        )
+    engine.dispose()
+
+
+def _connector(url: str, chunk_size: int) -> SqlConnector:
+    spec = SqlSource.model_validate(
+        {
+            "kind": "sql",
+            "ministry": "moh",
+            "domain": "hr",
+            "name": "HR",
+            "url": url,
+            "entities": {"employee": {"key": ["emp_no"], "table": "employee"}},
+        }
+    )
+    return SqlConnector("moh_hr", spec, chunk_size=chunk_size)
+
+
+def test_copy_gives_the_text_a_row_read_gives(pg_url: str) -> None:
+    _fill(pg_url)
+    with _connector(pg_url, 1000) as connector:
+        chunks = [chunk.frame for chunk in connector.extract("employee")]
+    assert [len(frame) for frame in chunks] == [1000, 1000, 503]
+    records = [record for frame in chunks for record in frame.to_dict("records")]
+    assert [r["emp_no"] for r in records] == [row[0] for row in _ROWS]
+    for record, (emp_no, name, note, salary) in zip(records, _ROWS, strict=True):
+        assert record["name"] == name, emp_no
+        assert record["note"] == note, emp_no
+        assert record["salary"] == (None if salary is None else f"{Decimal(salary):.3f}")
+    assert records[2]["name"] == "عبدالله بن علي\r\nالثاني"
+    assert records[0]["note"] is None and records[1]["note"] == ""
+
+
+def test_a_reader_that_stops_early_leaves_the_connector_usable(pg_url: str) -> None:
+    _fill(pg_url)
+    with _connector(pg_url, 100) as connector:
+        first = next(iter(connector.extract("employee")))
+        assert len(first.frame) == 100
+        again = sum(len(chunk.frame) for chunk in connector.extract("employee"))
+    assert again == len(_ROWS)
