@@ -15,11 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from consolidation.errors import ConsolidationError
 from consolidation.sources import EntitySpec, SourceSpec
-from consolidation.types import SOURCE_KEY, ControlTotals, RawChunk
+from consolidation.types import SOURCE_KEY, ControlTotals, RawChunk, text_table
 
 
 class ConnectorError(ConsolidationError):
@@ -69,10 +72,10 @@ class Connector(ABC):
         self._check_columns(entity, columns)
         totals = self.totals[entity] = ControlTotals()
         for number, chunk in enumerate(self._frames(entity, since=since), start=1):
-            frame = chunk.astype(object).where(chunk.notna(), None)
-            frame[SOURCE_KEY] = _source_keys(frame, spec.key)
-            totals.add_chunk(frame, spec.control)
-            yield RawChunk(source=self.name, entity=entity, number=number, frame=frame)
+            table = chunk if isinstance(chunk, pa.Table) else text_table(chunk)
+            table = table.append_column(SOURCE_KEY, _source_keys(table, spec.key))
+            totals.add_chunk(table, spec.control)
+            yield RawChunk(source=self.name, entity=entity, number=number, table=table)
 
     def estimate_rows(self, entity: str, *, since: datetime | None = None) -> int | None:
         """How many records ``extract(entity, since=since)`` yields, if that is cheap to know
@@ -93,8 +96,9 @@ class Connector(ABC):
         """Reach the entity (connect, open the file) and return its column names."""
 
     @abstractmethod
-    def _frames(self, entity: str, *, since: datetime | None) -> Iterator[pd.DataFrame]:
-        """Yield text DataFrames of at most ``chunk_size`` rows."""
+    def _frames(self, entity: str, *, since: datetime | None) -> Iterator[pd.DataFrame | pa.Table]:
+        """Yield chunks of at most ``chunk_size`` rows: DataFrames of text (``None`` or NaN for
+        missing), or Arrow tables of text columns where the source hands Arrow already."""
 
     def _where(self, entity: str) -> str:
         """How the entity is named in errors (a table, a file and header line, a model)."""
@@ -111,20 +115,29 @@ class Connector(ABC):
             )
 
 
-def _source_keys(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+def _source_keys(table: pa.Table, key: list[str]) -> pa.Array:
     """Key values joined by '|'; a record whose key is missing is keyed by a hash of its content."""
-    keys = frame[key[0]].astype(object) if len(key) == 1 else None
-    if keys is None:
-        parts = frame[key].astype(object)
-        keys = parts.apply(lambda row: "|".join("" if v is None else str(v) for v in row), axis=1)
-        missing = parts.isna().all(axis=1)
+    parts = [table.column(column) for column in key]
+    if len(parts) == 1:
+        keys = parts[0].combine_chunks()
+        missing = keys.is_null()
     else:
-        missing = keys.isna()
-    if missing.any():
-        content = frame.loc[missing].drop(columns=[SOURCE_KEY], errors="ignore")
-        keys = keys.copy()
-        keys[missing] = [_content_key(row) for row in content.itertuples(index=False)]
-    return keys.astype(object)
+        keys = pc.binary_join_element_wise(
+            *parts, "|", null_handling="replace", null_replacement=""
+        ).combine_chunks()
+        missing = parts[0].is_null()
+        for part in parts[1:]:
+            missing = pc.and_(missing, part.is_null())
+        missing = missing.combine_chunks()
+    if not pc.any(missing).as_py():
+        return keys
+    texts = keys.to_pylist()
+    rows = table.filter(missing).to_pylist()
+    for position, row in zip(
+        np.flatnonzero(missing.to_numpy(zero_copy_only=False)), rows, strict=True
+    ):
+        texts[position] = _content_key(tuple(row.values()))
+    return pa.array(texts, type=pa.string())
 
 
 def _content_key(row: tuple[Any, ...]) -> str:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from consolidation.errors import StoreError
-from consolidation.types import SOURCE_KEY, RawChunk
+from consolidation.types import SOURCE_KEY, RawChunk, text_array
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -52,22 +52,21 @@ def write_chunk(raw_dir: Path, batch_id: int, chunk: RawChunk) -> WrittenChunk:
     path = folder / f"{chunk.number:06d}.parquet"
     if path.exists():
         raise StoreError(f"raw chunk {path} already exists; raw records are never overwritten")
-    frame = chunk.frame
-    table = pa.table({str(column): text_array(frame[column]) for column in frame.columns})
+    table = chunk.table
     temporary = path.with_suffix(".parquet.part")
     pq.write_table(table, temporary, compression="zstd")
     digest = _sha256(temporary)
     temporary.replace(path)
     path.chmod(_READ_ONLY)
-    keys = frame[SOURCE_KEY]
+    keys = table.column(SOURCE_KEY)
     return WrittenChunk(
         entity=chunk.entity,
         number=chunk.number,
         path=_relative(path, raw_dir),
-        row_count=len(frame),
+        row_count=table.num_rows,
         sha256=digest,
-        first_key=str(keys.iloc[0]) if len(keys) else None,
-        last_key=str(keys.iloc[-1]) if len(keys) else None,
+        first_key=keys[0].as_py() if len(keys) else None,
+        last_key=keys[-1].as_py() if len(keys) else None,
     )
 
 
@@ -114,19 +113,6 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
         else:
             columns[str(name)] = text_array(column)
     pq.write_table(pa.table(columns), path, compression="zstd")
-
-
-def text_array(series: pd.Series) -> pa.Array:
-    """An object column as Arrow text, missing values null: text converts in C, other values
-    (``Decimal`` amounts, exact) through ``str()``."""
-    values = series.to_numpy(dtype=object)
-    try:
-        return pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        present = np.asarray(pd.notna(values), dtype=bool)
-        texts = np.full(len(values), None, dtype=object)
-        texts[present] = list(map(str, values[present]))
-        return pa.array(texts, type=pa.string(), from_pandas=True)
 
 
 def read_frame(

@@ -20,9 +20,8 @@ import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 from consolidation.errors import StageFailed
-from consolidation.rawstore import text_array
 from consolidation.schema import Money
-from consolidation.types import SOURCE_KEY
+from consolidation.types import SOURCE_KEY, text_array
 from consolidation.unified import ENTITIES, ROW_HASH, FieldType
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from consolidation.money import ZERO, AmountSum
 
@@ -18,16 +21,51 @@ CONTROL_ROLES = ("debit", "credit", "salary")
 
 @dataclass(frozen=True)
 class RawChunk:
-    """A chunk of raw records, every value text or missing, plus a ``_source_key`` column."""
+    """A chunk of raw records as an Arrow table whose every column is text (null for missing),
+    a ``_source_key`` column among them. ``frame`` is the same records as a DataFrame of
+    ``str``/``None``, made only when asked for: the pipeline writes the table as it is."""
 
     source: str
     entity: str
     number: int
-    frame: pd.DataFrame
+    table: pa.Table
+
+    @classmethod
+    def of_frame(cls, source: str, entity: str, number: int, frame: pd.DataFrame) -> RawChunk:
+        return cls(source, entity, number, text_table(frame))
 
     @property
     def rows(self) -> int:
-        return len(self.frame)
+        return int(self.table.num_rows)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                name: pd.Series(
+                    self.table.column(name).to_numpy(zero_copy_only=False), dtype=object
+                )
+                for name in self.table.column_names
+            }
+        )
+
+
+def text_array(series: pd.Series) -> pa.Array:
+    """An object column as Arrow text, missing values null: text converts in C, other values
+    (``Decimal`` amounts, exact) through ``str()``."""
+    values = series.to_numpy(dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        present = np.asarray(pd.notna(values), dtype=bool)
+        texts = np.full(len(values), None, dtype=object)
+        texts[present] = list(map(str, values[present]))
+        return pa.array(texts, type=pa.string(), from_pandas=True)
+
+
+def text_table(frame: pd.DataFrame) -> pa.Table:
+    """A DataFrame as an Arrow table of text columns (see ``text_array``)."""
+    return pa.table({str(name): text_array(frame[name]) for name in frame.columns})
 
 
 @dataclass
@@ -37,11 +75,11 @@ class ControlTotals:
     rows: int = 0
     amounts: dict[str, AmountSum] = field(default_factory=dict)
 
-    def add_chunk(self, frame: pd.DataFrame, control: dict[str, str]) -> None:
-        self.rows += len(frame)
+    def add_chunk(self, table: pa.Table, control: dict[str, str]) -> None:
+        self.rows += table.num_rows
         for role, column in control.items():
             running = self.amounts.setdefault(role, AmountSum())
-            running.add_texts(frame[column].tolist())
+            running.add_texts(table.column(column).to_pylist())
 
     def merge(self, other: ControlTotals) -> None:
         self.rows += other.rows

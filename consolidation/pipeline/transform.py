@@ -56,7 +56,7 @@ from consolidation.schema import (
 )
 from consolidation.spill import TextSpill
 from consolidation.staging import SPECS, StageCounts, Stager
-from consolidation.types import SOURCE_KEY
+from consolidation.types import SOURCE_KEY, text_array
 from consolidation.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
 from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
 from validation import EntityValidator, KeyIndex, ValidationContext
@@ -163,7 +163,7 @@ class _Keys:
         if self._set is not None:
             self._set.update(keys)
         else:
-            self._parts.append(rawstore.text_array(keys))
+            self._parts.append(text_array(keys))
 
     @property
     def as_set(self) -> set[str]:
@@ -205,7 +205,7 @@ class _IssueLog:
         )
         if self._spill is None:
             self._spill = TextSpill(_ISSUE_FIELDS, self.folder, prefix="issues-")
-        self._spill.append([rawstore.text_array(issues[name]) for name in _ISSUE_FIELDS])
+        self._spill.append([text_array(issues[name]) for name in _ISSUE_FIELDS])
 
     def errors(self) -> dict[str, set[str]]:
         """Per entity, the keys of the records with an error."""

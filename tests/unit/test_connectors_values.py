@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from connectors.base import _source_keys
 from connectors.excel import _text as cell_text
 from connectors.odoo import _converter as odoo_converter
+from consolidation.types import text_table
 
 
 @pytest.mark.parametrize(
@@ -67,3 +71,30 @@ def test_excel_cell_text(value: Any, text: str | None) -> None:
 )
 def test_odoo_field_text(field_type: str, value: Any, text: str | None) -> None:
     assert odoo_converter(field_type)(value) == text
+
+
+def test_source_keys_join_key_columns_and_hash_records_without_a_key() -> None:
+    """A key of several columns is joined by '|' (a missing part is empty); a record whose whole
+    key is missing is keyed by a hash of its content, so it keeps the same key on every run."""
+    frame = pd.DataFrame(
+        {
+            "ministry": ["MOH", "MOH", None, None],
+            "emp_no": ["7", None, "9", None],
+            "name": ["مريم", "Ali", "Huda", "بلا رقم"],
+        },
+        dtype=object,
+    )
+    table = text_table(frame)
+    content = "\x1f".join(["", "", "بلا رقم"])
+    hashed = "#" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:20]
+
+    assert _source_keys(table, ["ministry", "emp_no"]).to_pylist() == [
+        "MOH|7",
+        "MOH|",
+        "|9",
+        hashed,
+    ]
+    single = _source_keys(table, ["emp_no"]).to_pylist()
+    assert single[0] == "7" and single[2] == "9"
+    assert single[1] == "#" + hashlib.sha256(b"MOH\x1f\x1fAli").hexdigest()[:20]
+    assert single[3] == hashed

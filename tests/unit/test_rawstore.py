@@ -19,7 +19,7 @@ def _chunk(number: int = 1) -> RawChunk:
         },
         dtype=object,
     )
-    return RawChunk(source="moh_hr", entity="employee", number=number, frame=frame)
+    return RawChunk.of_frame("moh_hr", "employee", number, frame)
 
 
 def test_written_chunk_is_read_only_checksummed_and_traceable(tmp_path: Path) -> None:
