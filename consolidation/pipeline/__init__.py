@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -276,20 +278,47 @@ class Pipeline:
         self, batch_id: int, name: str, since: datetime | None, progress: ProgressSink
     ) -> list[EntityExtract]:
         results: list[EntityExtract] = []
-        with self.connector(name) as connector:
-            for entity in connector.entities:
-                progress.start(f"{name}.{entity}", connector.estimate_rows(entity))
-                rows = chunks = 0
-                for chunk in connector.extract(entity, since=since):
-                    written = rawstore.write_chunk(self.raw_dir, batch_id, chunk)
-                    with self.session() as session:
-                        session.add(RawChunkFile(batch_id=batch_id, **written.__dict__))
-                    rows += chunk.rows
-                    chunks += 1
-                    progress.advance(chunk.rows)
-                progress.finish()
-                totals = connector.totals.get(entity, ControlTotals())
-                results.append(EntityExtract(entity, rows, chunks, totals))
+        # Each chunk is compressed, fsynced and checksummed on a writer thread (Arrow and the
+        # file system release the GIL) while the connector reads the next one; at most two
+        # chunks wait, and they are recorded in the order they were read.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-writer")
+        pending: deque[Future[rawstore.WrittenChunk]] = deque()
+
+        def record(future: Future[rawstore.WrittenChunk]) -> None:
+            written = future.result()
+            with self.session() as session:
+                session.add(RawChunkFile(batch_id=batch_id, **written.__dict__))
+            progress.advance(written.row_count)
+
+        try:
+            with self.connector(name) as connector:
+                for entity in connector.entities:
+                    progress.start(f"{name}.{entity}", connector.estimate_rows(entity))
+                    rows = chunks = 0
+                    for chunk in connector.extract(entity, since=since):
+                        pending.append(
+                            writer.submit(rawstore.write_chunk, self.raw_dir, batch_id, chunk)
+                        )
+                        while len(pending) > 2:
+                            record(pending.popleft())
+                        rows += chunk.rows
+                        chunks += 1
+                    while pending:
+                        record(pending.popleft())
+                    progress.finish()
+                    totals = connector.totals.get(entity, ControlTotals())
+                    results.append(EntityExtract(entity, rows, chunks, totals))
+        except BaseException:
+            # The chunks read before the failure stay recorded, as their batch's lineage; the
+            # failure itself is what the caller reports, so one in recording is not raised.
+            while pending:
+                future = pending.popleft()
+                if future.exception() is None:
+                    with suppress(Exception):
+                        record(future)
+            raise
+        finally:
+            writer.shutdown(wait=True, cancel_futures=True)
         return results
 
     @contextmanager

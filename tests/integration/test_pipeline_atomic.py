@@ -3,14 +3,18 @@ of the batch in the store, and the next run stages it whole."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from connectors import Connector
+from consolidation import rawstore
 from consolidation.errors import StageFailed
 from consolidation.pipeline.transform import BatchTransform
-from consolidation.schema import Batch, BatchStatus
+from consolidation.schema import Batch, BatchStatus, RawChunkFile
+from consolidation.types import RawChunk
 from tests.pipeline_support import demo_pipeline
 
 
@@ -53,3 +57,44 @@ def test_a_failure_after_pass_1_stages_nothing_and_a_rerun_stages_all(
     assert lines.quarantined > 0  # the demo injects faults into every ledger
     assert _rows(pipeline.engine, "journal_line", finance) == lines.staged
     assert lines.counts.inserted == lines.staged
+
+
+def test_a_source_failing_mid_extraction_fails_its_batch_and_the_chunks_read_are_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw writer runs beside the connector: when the source breaks after some chunks,
+    the error reaches the user as the batch's failure, every chunk read before it is written
+    and recorded, and a later extraction of the source succeeds."""
+    run = demo_pipeline(tmp_path, employees=60, journal_lines=600)
+    pipeline = run.pipeline
+    pipeline.settings.sources.chunk_size = 50
+    finance = next(s for s, spec in pipeline.config.sources.items() if spec.domain == "finance")
+    pipeline.register_sources()
+    real = Connector.extract
+
+    def breaking(self: Connector, entity: str, *, since: object = None) -> Iterator[RawChunk]:
+        for chunk in real(self, entity, since=since):  # type: ignore[arg-type]
+            if entity == "journal_line" and chunk.number == 4:
+                raise self.error("the server went away while reading journal_line")
+            yield chunk
+
+    monkeypatch.setattr(Connector, "extract", breaking)
+    with pytest.raises(StageFailed, match="went away while reading journal_line"):
+        pipeline.extract(finance)
+    with pipeline.session() as session:
+        batch = session.scalars(sa.select(Batch).order_by(Batch.id.desc())).first()
+        assert batch is not None and batch.status == BatchStatus.FAILED
+        recorded = session.scalars(
+            sa.select(RawChunkFile.number).filter_by(batch_id=batch.id, entity="journal_line")
+        ).all()
+    assert sorted(recorded) == [1, 2, 3]
+    for number in recorded:
+        path = (
+            rawstore.batch_dir(pipeline.raw_dir, batch.id)
+            / "journal_line"
+            / f"{number:06d}.parquet"
+        )
+        assert path.is_file()
+
+    monkeypatch.undo()
+    assert pipeline.extract(finance).rows > 0
