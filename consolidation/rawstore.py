@@ -89,20 +89,24 @@ def verify_chunk(raw_dir: Path, relative_path: str, sha256: str) -> str | None:
     return None
 
 
-def read_chunk(raw_dir: Path, relative_path: str) -> pd.DataFrame:
-    """A raw chunk back as text (object dtype, ``None`` for missing), exactly as extracted."""
-    table = pq.read_table(raw_dir / relative_path)
-    return pd.DataFrame(
-        {
-            name: pd.Series(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
-            for name in table.column_names
-        }
-    )
+def read_chunk(raw_dir: Path, relative_path: str, *, source: str) -> RawChunk:
+    """A raw chunk back exactly as extracted: its Arrow text table, and its records as text
+    (``str``/``None``) through ``.frame``."""
+    path = raw_dir / relative_path
+    table = pq.read_table(path)
+    return RawChunk(source=source, entity=path.parent.name, number=int(path.stem), table=table)
 
 
-def write_frame(path: Path, frame: pd.DataFrame) -> None:
+def write_frame(path: Path, frame: pd.DataFrame | pa.Table) -> None:
     """A working file of a batch (mapped records): money as exact text, dates as timestamps."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    table = frame if isinstance(frame, pa.Table) else frame_table(frame)
+    pq.write_table(table, path, compression="zstd")
+
+
+def frame_table(frame: pd.DataFrame) -> pa.Table:
+    """Mapped records as Arrow, as the working files hold them: dates as timestamps, integers
+    as int64, everything else (money included, exact) as text."""
     columns = {}
     for name in frame.columns:
         column = frame[name]
@@ -112,7 +116,7 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
             columns[str(name)] = pa.array(column)
         else:
             columns[str(name)] = text_array(column)
-    pq.write_table(pa.table(columns), path, compression="zstd")
+    return pa.table(columns)
 
 
 def read_frame(
@@ -121,13 +125,14 @@ def read_frame(
     columns: list[str] | None = None,
     *,
     keys: pa.Array | None = None,
+    key_column: str = SOURCE_KEY,
 ) -> pd.DataFrame:
     """A working file back: the named money columns as ``Decimal``, text as ``str``/``None``.
-    With ``keys``, only the records whose source key is one of them (filtered before any
-    value is converted)."""
+    With ``keys``, only the records whose ``key_column`` (the source key unless named) is one
+    of them, filtered before any value is converted."""
     table = pq.read_table(path, columns=columns)
     if keys is not None:
-        table = table.filter(pc.is_in(table.column(SOURCE_KEY), value_set=keys))
+        table = table.filter(pc.is_in(table.column(key_column), value_set=keys))
     frame = {}
     for name in table.column_names:
         column = table.column(name)

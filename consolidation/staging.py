@@ -330,19 +330,29 @@ class Stager:
             self._temps[entity] = table
         return table
 
-    def prepare(self, entity: str, frame: pd.DataFrame) -> Prepared:
+    def prepare(
+        self, entity: str, frame: pd.DataFrame, *, table: pa.Table | None = None
+    ) -> Prepared:
         """The chunk in the form the database loads (Python work, no database call), so the
-        next chunk can be prepared while the database loads this one."""
+        next chunk can be prepared while the database loads this one. ``table`` is the same
+        records as Arrow (``rawstore.frame_table``), when the caller has made it already."""
         names = ["batch_id", "source_system", "source_key", "row_hash", *ENTITIES[entity].fields]
         if frame.empty:
             return Prepared(entity, 0, None)
         if self._postgres:
+
+            def values(name: str) -> pa.Array:
+                if table is None:
+                    return _arrow_values(frame[name])
+                column = table.column(name)
+                return column.cast(pa.date32()) if pa.types.is_timestamp(column.type) else column
+
             arrays = [
                 pa.array(np.full(len(frame), self.batch_id, dtype=np.int64)),
                 pa.array([self.source_system] * len(frame), type=pa.string()),
-                pa.array(frame[SOURCE_KEY].to_numpy(dtype=object), type=pa.string()),
-                pa.array(frame[ROW_HASH].to_numpy(dtype=object), type=pa.string()),
-                *(_arrow_values(frame[name]) for name in names[4:]),
+                values(SOURCE_KEY),
+                values(ROW_HASH),
+                *(values(name) for name in names[4:]),
             ]
             buffer = io.BytesIO()
             pa_csv.write_csv(

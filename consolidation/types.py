@@ -79,7 +79,7 @@ class ControlTotals:
         self.rows += table.num_rows
         for role, column in control.items():
             running = self.amounts.setdefault(role, AmountSum())
-            running.add_texts(table.column(column).to_pylist())
+            running.add_array(table.column(column))
 
     def merge(self, other: ControlTotals) -> None:
         self.rows += other.rows

@@ -42,8 +42,12 @@ class MappedChunk:
     issues: pd.DataFrame
 
 
-def apply_mapping(mapping: EntityMapping, raw: pd.DataFrame) -> MappedChunk:
-    """Map a raw chunk (text or None values, with ``_source_key``) to the unified entity."""
+def apply_mapping(
+    mapping: EntityMapping, raw: pd.DataFrame, *, table: pa.Table | None = None
+) -> MappedChunk:
+    """Map a raw chunk (text or None values, with ``_source_key``) to the unified entity.
+    ``table``, the same records as Arrow text when the caller has them, spares the row hashes
+    a conversion."""
     _check_columns(mapping, raw)
     size = len(raw)
     columns: dict[str, Any] = {}
@@ -60,7 +64,7 @@ def apply_mapping(mapping: EntityMapping, raw: pd.DataFrame) -> MappedChunk:
             if found is not None:
                 issues.append(found)
     columns[SOURCE_KEY] = raw[SOURCE_KEY].to_numpy(dtype=object)
-    columns[ROW_HASH] = row_hashes(raw)
+    columns[ROW_HASH] = row_hashes(raw, table=table)
     frame = pd.DataFrame(
         {name: _typed(values, raw.index) for name, values in columns.items()},
         index=raw.index,
@@ -251,7 +255,7 @@ def _filled(kind: FieldType, value: Any, size: int) -> Any:
     return column
 
 
-def row_hashes(raw: pd.DataFrame) -> npt.NDArray[np.object_]:
+def row_hashes(raw: pd.DataFrame, *, table: pa.Table | None = None) -> npt.NDArray[np.object_]:
     """SHA-256 (hex) of each raw record, for lineage.
 
     The record is hashed as its column names (sorted) and then its values in that order, joined
@@ -266,6 +270,11 @@ def row_hashes(raw: pd.DataFrame) -> npt.NDArray[np.object_]:
     header = _UNIT.join(names)
     arrays = []
     for name in names:
+        if table is not None and name in table.column_names:
+            column = table.column(name)
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                arrays.append(column.cast(pa.large_string()).combine_chunks())
+                continue
         values = raw[name].to_numpy(dtype=object)
         try:
             arrays.append(pa.array(values, type=pa.large_string(), from_pandas=True))
@@ -282,5 +291,6 @@ def row_hashes(raw: pd.DataFrame) -> npt.NDArray[np.object_]:
     blob = data_buffer.to_pybytes() if data_buffer is not None else b""
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[: size + 1].tolist()
     sha256 = hashlib.sha256
-    hexes = [sha256(blob[a:b]).hexdigest() for a, b in pairwise(offsets)]
+    view = memoryview(blob)
+    hexes = [sha256(view[a:b]).hexdigest() for a, b in pairwise(offsets)]
     return np.asarray(hexes, dtype=object)

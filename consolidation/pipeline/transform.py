@@ -56,7 +56,7 @@ from consolidation.schema import (
 )
 from consolidation.spill import TextSpill
 from consolidation.staging import SPECS, StageCounts, Stager
-from consolidation.types import SOURCE_KEY, text_array
+from consolidation.types import SOURCE_KEY, RawChunk, text_array
 from consolidation.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
 from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
 from validation import EntityValidator, KeyIndex, ValidationContext
@@ -326,9 +326,9 @@ class BatchTransform:
             paths.setdefault(entity, []).append(path)
         return paths
 
-    def _raw_chunks(self, raw_entity: str) -> Iterator[pd.DataFrame]:
+    def _raw_chunks(self, raw_entity: str) -> Iterator[RawChunk]:
         for path in self.chunk_paths.get(raw_entity, []):
-            yield rawstore.read_chunk(self.pipeline.raw_dir, path)
+            yield rawstore.read_chunk(self.pipeline.raw_dir, path, source=self.source)
 
     def _stages_early(self, target: str) -> bool:
         """Whether this entity is staged in pass 1: every table it lands in has no row of the
@@ -374,8 +374,9 @@ class BatchTransform:
             seen: set[str] = set()
             label = f"{self.source}.{target}" + (" (derived)" if mapping.distinct else "")
             self.progress.start(f"map+validate {label}", None)
-            for number, raw in enumerate(self._raw_chunks(mapping.raw_entity), start=1):
-                mapped = apply_mapping(mapping, raw)
+            for number, chunk in enumerate(self._raw_chunks(mapping.raw_entity), start=1):
+                raw = chunk.frame
+                mapped = apply_mapping(mapping, raw, table=chunk.table)
                 frame, mapping_issues = mapped.frame, mapped.issues
                 if mapping.distinct:
                     fresh = ~frame[SOURCE_KEY].isin(seen)
@@ -389,18 +390,20 @@ class BatchTransform:
                 self.issues.add(mapping_issues)
                 self.issues.add(checked)
                 self._remember(mapping, frame)
+                table = rawstore.frame_table(frame)  # written below, and staged from
                 if work.early:
                     assert stager is not None and lane is not None
                     out = self._early_out(target, frame, [mapping_issues, checked])
                     self.early_out[target].add(frame.loc[out, SOURCE_KEY])
-                    prepared = stager.prepare(target, frame.loc[~out])
+                    keep = ~out.to_numpy(dtype=bool)
+                    prepared = stager.prepare(target, frame.loc[keep], table=table.filter(keep))
                     lane.submit(stager.load, prepared, then=work.counts.add)
                 path = (
                     self.work_dir
                     / f"{mapping.target}{'.derived' if mapping.distinct else ''}"
                     / f"{number:06d}.parquet"
                 )
-                rawstore.write_frame(path, frame)
+                rawstore.write_frame(path, table)
                 work.paths.append(path)
                 self.progress.advance(len(raw))
             self.issues.add(validator.finish())
@@ -503,19 +506,20 @@ class BatchTransform:
             blocked = set(errors.get("journal_entry", set()))
             line_errors = errors.get("journal_line", set())
             if lines is not None and line_errors:
-                for frame in self._frames(lines, ["entry_no", SOURCE_KEY]):
-                    bad = frame[frame[SOURCE_KEY].isin(line_errors)]
-                    blocked.update(e for e in bad["entry_no"] if e is not None)
+                wrong = pa.array(sorted(line_errors), type=pa.string())
+                for frame in self._frames(lines, ["entry_no", SOURCE_KEY], keys=wrong):
+                    blocked.update(e for e in frame["entry_no"] if e is not None)
             held["journal_entry"] = {
                 k: f"journal_line of entry {k}"
                 for k in blocked - errors.get("journal_entry", set())
             }
             holds: dict[str, str] = {}
             if lines is not None and blocked:  # nothing blocked: the lines need no second read
-                for frame in self._frames(lines, ["entry_no", SOURCE_KEY]):
-                    stuck = frame[
-                        frame["entry_no"].isin(blocked) & ~frame[SOURCE_KEY].isin(line_errors)
-                    ]
+                entries = pa.array(sorted(blocked), type=pa.string())
+                for frame in self._frames(
+                    lines, ["entry_no", SOURCE_KEY], keys=entries, key_column="entry_no"
+                ):
+                    stuck = frame[~frame[SOURCE_KEY].isin(line_errors)]
                     holds.update(
                         (k, f"journal_entry:{e}")
                         for k, e in zip(stuck[SOURCE_KEY], stuck["entry_no"], strict=True)
@@ -546,11 +550,16 @@ class BatchTransform:
         return errors, held
 
     def _frames(
-        self, work: _EntityWork, columns: list[str] | None = None, *, keys: pa.Array | None = None
+        self,
+        work: _EntityWork,
+        columns: list[str] | None = None,
+        *,
+        keys: pa.Array | None = None,
+        key_column: str = SOURCE_KEY,
     ) -> Iterator[pd.DataFrame]:
         money = ENTITIES[work.mapping.target].of_type(FieldType.MONEY)
         for path in work.paths:
-            yield rawstore.read_frame(path, money, columns, keys=keys)
+            yield rawstore.read_frame(path, money, columns, keys=keys, key_column=key_column)
 
     # --- pass 2: stage, quarantine ----------------------------------------------------------------
 
