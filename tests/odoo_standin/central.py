@@ -20,7 +20,6 @@ the fields the loader writes, and the rules measured on Odoo 17.0 that the loade
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from tests.odoo_standin.server import (
@@ -267,12 +266,9 @@ def _unique_xid(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> N
 
 
 def _unique(*names: str) -> Any:
-    def keys(model: Model) -> Counter[tuple[Any, ...]]:
-        return Counter(tuple(r.get(name) for name in names) for r in model.records.values())
-
     def check(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
         key = tuple(record.get(name) for name in names)
-        if standin.derived(model.name, f"unique:{names}", lambda: keys(model))[key] > 1:
+        if len(standin.holders(model.name, names, key)) > 1:
             raise server_error(
                 "psycopg2.errors.UniqueViolation",
                 f'duplicate key value violates unique constraint "{model.name}_'
@@ -349,23 +345,15 @@ def _journal_code(standin: OdooStandIn, model: Model, record: dict[str, Any]) ->
 
 def _totals(standin: OdooStandIn, move_id: int) -> tuple[float, float, int]:
     """An entry's debit and credit sums (to the fils) and its number of lines."""
-    totals: dict[int, tuple[float, float, int]] = standin.derived(
-        "account.move.line", "totals", lambda: _all_totals(standin)
-    )
-    return totals.get(move_id, (0.0, 0.0, 0))
-
-
-def _all_totals(standin: OdooStandIn) -> dict[int, tuple[float, float, int]]:
-    sums: dict[int, list[float]] = {}
-    for line in standin.models["account.move.line"].records.values():
-        entry = sums.setdefault(line["move_id"], [0.0, 0.0, 0])
-        entry[0] += line.get("debit") or 0.0
-        entry[1] += line.get("credit") or 0.0
-        entry[2] += 1
-    return {
-        move_id: (round(debit, 3), round(credit, 3), int(count))
-        for move_id, (debit, credit, count) in sums.items()
-    }
+    lines = standin.models["account.move.line"].records
+    debit = credit = 0.0
+    count = 0
+    for line_id in standin.holders("account.move.line", ("move_id",), (move_id,)):
+        line = lines[line_id]
+        debit += line.get("debit") or 0.0
+        credit += line.get("credit") or 0.0
+        count += 1
+    return round(debit, 3), round(credit, 3), count
 
 
 def _balanced(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:

@@ -214,6 +214,10 @@ class OdooStandIn:
         self._derived: dict[str, dict[str, Any]] = {}
         self.xid_index: dict[tuple[str, str], int] = {}
         """(module, name) → ir.model.data id, kept with every change to that model."""
+        self.indexes: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], set[int]]] = {}
+        """(model, fields) → the fields' values → the ids of the records holding them, kept with
+        every change (``index_by``): an entry's lines, or a unique key's holders, without
+        scanning the model."""
         self._lock = threading.RLock()
         self._server: MultiPathXMLRPCServer | None = None
         self._thread: threading.Thread | None = None
@@ -253,7 +257,34 @@ class OdooStandIn:
         if self._journal is not None:
             self._journal.append((model, record_id, model.records.get(record_id), model.next_id))
 
+    def index_by(self, model: str, fields: tuple[str, ...]) -> None:
+        """Index ``model``'s records by ``fields`` from now on (see ``indexes``)."""
+        with self._lock:
+            index: dict[tuple[Any, ...], set[int]] = {}
+            for record in self.models[model].records.values():
+                index.setdefault(tuple(record.get(f) for f in fields), set()).add(record["id"])
+            self.indexes[(model, fields)] = index
+
+    def holders(self, model: str, fields: tuple[str, ...], values: tuple[Any, ...]) -> list[int]:
+        """The ids of ``model``'s records whose ``fields`` hold ``values``, in id order; the
+        index is made on first use."""
+        if (model, fields) not in self.indexes:
+            self.index_by(model, fields)
+        return sorted(self.indexes[(model, fields)].get(values, ()))
+
+    def _track(
+        self, model: Model, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
+        for (name, fields), index in self.indexes.items():
+            if name != model.name:
+                continue
+            if before is not None:
+                index.get(tuple(before.get(f) for f in fields), set()).discard(before["id"])
+            if after is not None:
+                index.setdefault(tuple(after.get(f) for f in fields), set()).add(after["id"])
+
     def _reindex(self, model: Model, record_id: int, before: dict[str, Any] | None) -> None:
+        self._track(model, before, model.records.get(record_id))
         if model.name != "ir.model.data":
             return
         if before is not None and self.xid_index.get(key_of(before)) == record_id:
@@ -302,6 +333,7 @@ class OdooStandIn:
     def _reindex_undo(
         self, model: Model, current: dict[str, Any] | None, previous: dict[str, Any] | None
     ) -> None:
+        self._track(model, current, previous)
         if model.name != "ir.model.data":
             return
         if current is not None and self.xid_index.get(key_of(current)) == current["id"]:
@@ -327,7 +359,10 @@ class OdooStandIn:
         with self._lock:
             target = self.add_model(model, fields)
             self._derived.pop(model, None)  # its indexes and totals are made again when read
-            return [target.create(dict(record)) for record in records]
+            ids = [target.create(dict(record)) for record in records]
+            for record_id in ids:
+                self._track(target, None, target.records[record_id])
+            return ids
 
     def records(self, model: str) -> list[dict[str, Any]]:
         """The stored records of a model, by id, as plain dicts (for assertions)."""
