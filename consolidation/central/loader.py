@@ -173,6 +173,7 @@ class CentralLoader:
 
     def plan(self, selection: Selection) -> LoadReport:
         """What a load would create, update and leave unchanged, from the store alone."""
+        self._check_company_mode()
         report = LoadReport(run_id=None, dry_run=True)
         with Session(self.engine) as session:
             for target in self.targets():
@@ -198,6 +199,7 @@ class CentralLoader:
 
     def load(self, selection: Selection, *, url: str = "", database: str = "") -> LoadReport:
         started = time.perf_counter()
+        self._check_company_mode()
         run_id = self._start_run(selection, url, database)
         report = LoadReport(run_id=run_id, dry_run=False)
         try:
@@ -272,6 +274,34 @@ class CentralLoader:
         report.failures.append(Failure(target.name, record.xid, record.source_key, message))
 
     # --- lanes: parallel work, one parent per lane ----------------------------------------------
+
+    def _check_company_mode(self) -> None:
+        """A store loads into the central Odoo in one company mode. Switched after a load, the
+        loader would build a second chart and second journals beside the first (the per-ministry
+        copies have their own external ids), so it stops and says so instead."""
+        refs = table_of(CentralRef)
+        with self.engine.connect() as connection:
+            if self.config.per_ministry:
+                found = connection.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(refs)
+                    .where(refs.c.entity == "account", refs.c.scope == "")
+                )
+                was, now = "single", "per_ministry"
+            else:
+                found = connection.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(refs)
+                    .where(sa.or_(refs.c.entity == "ministry_company", refs.c.scope != ""))
+                )
+                was, now = "per_ministry", "single"
+        if found:
+            raise LoadError(
+                f"company_mode is {now}, but this store has loaded {found} records into the "
+                f"central Odoo in company_mode {was}; loading now would make a second chart and "
+                f"second journals beside them. Keep company_mode: {was}, or load into a fresh "
+                "central database with a fresh store"
+            )
 
     def _run_lanes(self, target: Target, records: list[Record]) -> Iterator[_Outcome]:
         if not records:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from consolidation.central import CentralLoader, Selection, load_central_config
-from consolidation.central.loader import LOAD_RULE
+from consolidation.central.loader import LOAD_RULE, LoadError
 from consolidation.central.preflight import preflight
 from consolidation.central.rollback import rollback_batch
 from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
@@ -181,6 +181,38 @@ def test_each_ministry_becomes_a_company_with_its_own_chart_in_the_multi_company
     assert by_xid[("account", lost.row_id, lost.scope)] == lost.central_id
     assert _refs(store)[("account", lost.row_id, lost.scope)] == lost.central_id
     assert_exactly_once(store, odoo)
+
+
+def test_a_store_keeps_the_company_mode_it_loaded_in(store: sa.Engine, odoo: OdooStandIn) -> None:
+    """Switching the company mode after a load would build a second chart and second journals
+    beside the first: the loader refuses, in one line, before it touches Odoo, for a load and
+    for a dry run; in the mode the store loaded in, it goes on as before."""
+    single = load_central_config(None)
+    per_ministry = single.model_copy(update={"company_mode": "per_ministry"})
+    loader(store, odoo, config=single).load(Selection())
+    before = {model: len(odoo.records(model)) for model in ("res.company", "account.account")}
+    runs = _scalar(store, "SELECT count(*) FROM load_run")
+
+    for attempt in (
+        lambda: loader(store, odoo, config=per_ministry).load(Selection()),
+        lambda: loader(store, odoo, config=per_ministry).plan(Selection()),
+    ):
+        with pytest.raises(LoadError, match="company_mode single") as refused:
+            attempt()
+        assert "\n" not in str(refused.value)
+    assert {model: len(odoo.records(model)) for model in before} == before
+    assert _scalar(store, "SELECT count(*) FROM load_run") == runs
+    again = loader(store, odoo, config=single).load(Selection())
+    assert all(c.created == 0 for c in again.counts.values())
+
+
+def test_a_store_loaded_per_ministry_refuses_the_single_company_mode(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    per_ministry = load_central_config(None).model_copy(update={"company_mode": "per_ministry"})
+    loader(store, odoo, config=per_ministry).load(Selection())
+    with pytest.raises(LoadError, match="company_mode per_ministry"):
+        loader(store, odoo).load(Selection())
 
 
 def _refs(engine: sa.Engine) -> dict[tuple[str, int, str], int]:
