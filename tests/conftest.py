@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -80,3 +81,13 @@ def mariadb_url(mariadb_admin: sa.Engine) -> Iterator[str]:
         )
     yield url + "?charset=utf8mb4"
     _drop_database(mariadb_admin, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for the unified store, on each of its backends: an SQLite file (the
+    embedded default), then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url

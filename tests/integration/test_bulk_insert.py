@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -39,14 +38,9 @@ _TABLE = sa.Table(
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
-    url = (
-        f"sqlite:///{tmp_path / 'store.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    engine = store.make_engine(StoreSettings(url=url))
+@pytest.fixture
+def engine(store_url: str) -> sa.Engine:
+    engine = store.make_engine(StoreSettings(url=store_url))
     _METADATA.create_all(engine)
     return engine
 

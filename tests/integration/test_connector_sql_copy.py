@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from connectors.sql import SqlConnector
-from consolidation.sources import SqlSource
+from tests.unit.test_connectors_sql import connector
 
 pytestmark = pytest.mark.integration
 
@@ -44,24 +43,10 @@ def _fill(url: str) -> None:
     engine.dispose()
 
 
-def _connector(url: str, chunk_size: int) -> SqlConnector:
-    spec = SqlSource.model_validate(
-        {
-            "kind": "sql",
-            "ministry": "moh",
-            "domain": "hr",
-            "name": "HR",
-            "url": url,
-            "entities": {"employee": {"key": ["emp_no"], "table": "employee"}},
-        }
-    )
-    return SqlConnector("moh_hr", spec, chunk_size=chunk_size)
-
-
 def test_copy_gives_the_text_a_row_read_gives(pg_url: str) -> None:
     _fill(pg_url)
-    with _connector(pg_url, 1000) as connector:
-        chunks = [chunk.frame for chunk in connector.extract("employee")]
+    with connector(pg_url, chunk_size=1000) as sql:
+        chunks = [chunk.frame for chunk in sql.extract("employee")]
     assert [len(frame) for frame in chunks] == [1000, 1000, 503]
     records = [record for frame in chunks for record in frame.to_dict("records")]
     assert [r["emp_no"] for r in records] == [row[0] for row in _ROWS]
@@ -75,8 +60,8 @@ def test_copy_gives_the_text_a_row_read_gives(pg_url: str) -> None:
 
 def test_a_reader_that_stops_early_leaves_the_connector_usable(pg_url: str) -> None:
     _fill(pg_url)
-    with _connector(pg_url, 100) as connector:
-        first = next(iter(connector.extract("employee")))
+    with connector(pg_url, chunk_size=100) as sql:
+        first = next(iter(sql.extract("employee")))
         assert len(first.frame) == 100
-        again = sum(len(chunk.frame) for chunk in connector.extract("employee"))
+        again = sum(len(chunk.frame) for chunk in sql.extract("employee"))
     assert again == len(_ROWS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,14 +16,9 @@ from consolidation.settings import StoreSettings
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
-    url = (
-        f"sqlite:///{tmp_path / 'store.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    engine = store.make_engine(StoreSettings(url=url))
+@pytest.fixture
+def engine(store_url: str) -> sa.Engine:
+    engine = store.make_engine(StoreSettings(url=store_url))
     store.upgrade(engine)
     return engine
 

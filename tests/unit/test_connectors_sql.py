@@ -15,7 +15,8 @@ from connectors.sql import SqlConnector, _driver_message, _source, _split_table
 from consolidation.sources import SqlEntity, SqlSource
 
 
-def connector(url: str, **entity: object) -> SqlConnector:
+def connector(url: str, *, chunk_size: int = 50_000, **entity: object) -> SqlConnector:
+    """A one-entity SQL source of employees (table ``employee``, key ``emp_no``)."""
     spec = SqlSource.model_validate(
         {
             "kind": "sql",
@@ -26,7 +27,7 @@ def connector(url: str, **entity: object) -> SqlConnector:
             "entities": {"employee": {"key": ["emp_no"], "table": "employee", **entity}},
         }
     )
-    return SqlConnector("moh_hr", spec)
+    return SqlConnector("moh_hr", spec, chunk_size=chunk_size)
 
 
 def test_split_table() -> None:
