@@ -19,14 +19,20 @@ def insert_rows(
     connection: sa.Connection, table: sa.TableClause, rows: Sequence[Mapping[str, Any]]
 ) -> int:
     """Insert the rows (column name → value; every row names the same columns) and return
-    how many were inserted."""
+    how many were inserted. A column left out gets its scalar default, as with ``insert``."""
     if not rows:
         return 0
     if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
         connection.execute(sa.insert(table), list(rows))
         return len(rows)
     names = list(rows[0])
+    defaults = _scalar_defaults(table, names)
+    if defaults:  # what SQLAlchemy's insert would fill in, so that COPY stores the same
+        rows = [{**defaults, **row} for row in rows]
+        names = list(rows[0])
     processors = [_processor(table.c[name], connection.dialect) for name in names]
+    # SQLAlchemy stores None in a JSON column as JSON null unless the type says otherwise
+    keeps_none = [_json_null(table.c[name]) for name in names]
     preparer = connection.dialect.identifier_preparer
     statement = (
         f"COPY {preparer.format_table(table)} "
@@ -37,13 +43,31 @@ def insert_rows(
         for row in rows:
             copy.write_row(
                 [
-                    value if process is None or value is None else process(value)
-                    for process, value in zip(
-                        processors, (row[name] for name in names), strict=True
+                    value if process is None or (value is None and not keep) else process(value)
+                    for process, keep, value in zip(
+                        processors, keeps_none, (row[name] for name in names), strict=True
                     )
                 ]
             )
     return len(rows)
+
+
+def _json_null(column: sa.ColumnClause[Any]) -> bool:
+    kind = column.type
+    return isinstance(kind, sa.JSON) and not kind.none_as_null
+
+
+def _scalar_defaults(table: sa.TableClause, names: list[str]) -> dict[str, Any]:
+    """The Python-side defaults of the columns the rows leave out."""
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        default = getattr(column, "default", None)
+        if column.name in names or default is None:
+            continue
+        if not default.is_scalar:
+            raise ValueError(f"bulk insert into {table.name}: give {column.name} a value")
+        defaults[column.name] = default.arg
+    return defaults
 
 
 def _processor(column: sa.ColumnClause[Any], dialect: sa.Dialect) -> Callable[[Any], Any] | None:
