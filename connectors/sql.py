@@ -138,6 +138,10 @@ class SqlConnector(Connector):
                     yield pd.DataFrame(rows, columns=columns, dtype=object)
             except (sa.exc.DBAPIError, driver_error) as exc:
                 raise self._db_error(f"reading {self._where(entity)} failed", exc) from None
+            except pa.ArrowException as exc:
+                raise self.error(
+                    f"reading {self._where(entity)} failed: {_first_line(str(exc))}"
+                ) from None
 
     def _stream(
         self, connection: sa.Connection, select: sa.Select[*tuple[Any, ...]]
@@ -181,6 +185,9 @@ class SqlConnector(Connector):
         goes to the raw area as Arrow). COPY writes NULL as an empty field and empty text as
         ``""``, so the two stay apart."""
         connection.exec_driver_sql("SET DateStyle = 'ISO, YMD'")
+        # COPY sends bytes in the client encoding, which follows the database's (a ministry's
+        # database may well be WIN1256); the server converts them to what Arrow reads.
+        connection.exec_driver_sql("SET client_encoding = 'UTF8'")
         sql = str(
             select.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
         )

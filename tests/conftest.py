@@ -47,10 +47,10 @@ def mariadb_admin() -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def _fresh_database(admin: sa.Engine, prefix: str) -> tuple[str, str]:
+def _fresh_database(admin: sa.Engine, prefix: str, options: str = "") -> tuple[str, str]:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
-        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+        connection.execute(sa.text(f"CREATE DATABASE {name} {options}".strip()))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     return name, url
 
@@ -67,6 +67,15 @@ def _drop_database(admin: sa.Engine, name: str) -> None:
 def pg_url(pg_admin: sa.Engine) -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped after the test."""
     name, url = _fresh_database(pg_admin, "t_pg")
+    yield url
+    _drop_database(pg_admin, name)
+
+
+@pytest.fixture
+def pg_win1256_url(pg_admin: sa.Engine) -> Iterator[str]:
+    """A new PostgreSQL database encoded in Windows-1256, as an Arabic legacy system's may be."""
+    options = "ENCODING 'WIN1256' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    name, url = _fresh_database(pg_admin, "t_pg1256", options)
     yield url
     _drop_database(pg_admin, name)
 

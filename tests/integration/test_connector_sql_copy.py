@@ -23,7 +23,7 @@ _AWKWARD = [
 _ROWS = _AWKWARD + [(f"{n:04d}", f"name {n}", None, f"{n}.250") for n in range(7, 2_504)]
 
 
-def _fill(url: str) -> None:
+def _fill(url: str, rows: list[tuple[str, str, str | None, str | None]] = _ROWS) -> None:
     engine = sa.create_engine(url)
     metadata = sa.MetaData()
     table = sa.Table(
@@ -38,7 +38,7 @@ def _fill(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(
             sa.insert(table),
-            [{"emp_no": e, "name": n, "note": t, "salary": s} for e, n, t, s in _ROWS],
+            [{"emp_no": e, "name": n, "note": t, "salary": s} for e, n, t, s in rows],
         )
     engine.dispose()
 
@@ -65,3 +65,13 @@ def test_a_reader_that_stops_early_leaves_the_connector_usable(pg_url: str) -> N
         assert len(first.frame) == 100
         again = sum(len(chunk.frame) for chunk in sql.extract("employee"))
     assert again == len(_ROWS)
+
+
+def test_a_database_in_windows_1256_reads_as_unicode(pg_win1256_url: str) -> None:
+    """COPY sends the client encoding's bytes, which follows the database's unless set: the
+    connector asks for UTF-8, so Arabic from a WIN1256 database arrives as the same text."""
+    arabic = [(e, n, t and t.replace("τ", "ي"), s) for e, n, t, s in _AWKWARD]  # no Greek there
+    _fill(pg_win1256_url, arabic)
+    with connector(pg_win1256_url) as sql:
+        records = [r for chunk in sql.extract("employee") for r in chunk.frame.to_dict("records")]
+    assert [(r["name"], r["note"]) for r in records] == [(row[1], row[2]) for row in arabic]
