@@ -5,6 +5,9 @@ through extract → map → validate → stage.
     BENCH_TRACE=1 python -m bench.pipeline --lines 2000000   # RSS at each step, on stderr
 
 Each size runs in a child process (its peak RSS is its own) against a fresh store database.
+Besides wall time it reports CPU seconds: the pipeline process's (every thread) and the store
+database server's processes' (read from /proc; the server runs on this machine). They move less
+than wall time when the machine is shared, and their sum over the cores bounds the wall time.
 The source (``bench_mof_<lines>``) is generated once and reused. Prints a Markdown table for
 docs/benchmarks.md and writes bench/out/pipeline.json.
 """
@@ -100,6 +103,32 @@ def _trace() -> None:
         logging.getLogger(name).propagate = False
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process, every thread (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _store_backends_cpu(engine: sa.Engine) -> float | None:
+    """CPU seconds of the store database's server processes that are still connected (the
+    pool's, which ran the batch; this query runs on one of them), read from /proc: the server
+    runs on this machine. None when they cannot be read."""
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
+            utime, stime = fields.split()[11:13]
+            total += (int(utime) + int(stime)) / ticks
+    except OSError:
+        return None
+    return total
+
+
 def child(config: Path, store_url: str, raw_dir: Path) -> None:
     from consolidation import store
     from consolidation.pipeline import Pipeline
@@ -122,12 +151,15 @@ def child(config: Path, store_url: str, raw_dir: Path) -> None:
     pipeline.register_sources()
     reference = pipeline.load_reference()
     phases: dict[str, float] = {}
+    cpu_before = _own_cpu()
     started = time.perf_counter()
     extract = pipeline.extract("mof_gl")
     phases["extract"] = time.perf_counter() - started
     result = pipeline.transform(extract.batch_id, "mof_gl", reference=reference)
     total = time.perf_counter() - started
     phases["map+validate+stage"] = total - phases["extract"]
+    python_cpu = _own_cpu() - cpu_before
+    store_cpu = _store_backends_cpu(pipeline.engine)
     lines = next(o for o in result.outcomes if o.target == "journal_line")
     print(
         json.dumps(
@@ -139,6 +171,8 @@ def child(config: Path, store_url: str, raw_dir: Path) -> None:
                 "staged": lines.staged,
                 "quarantined": lines.quarantined,
                 "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "python_cpu": python_cpu,
+                "store_cpu": store_cpu,
             }
         )
     )
@@ -170,6 +204,8 @@ def measure(lines: int) -> dict[str, object]:
         "staged": result["staged"],
         "quarantined": result["quarantined"],
         "peak_rss_mib": round(result["peak_kib"] / 1024),
+        "python_cpu_s": round(result["python_cpu"], 1),
+        "store_db_cpu_s": None if result["store_cpu"] is None else round(result["store_cpu"], 1),
     }
 
 
