@@ -1,9 +1,10 @@
 """The one interface every connector implements.
 
-A connector yields chunks of raw records as DataFrames whose every value is text (or missing),
-each record with a stable ``_source_key``, and keeps the entity's control totals as it goes.
-Subclasses implement ``_open`` (check the entity and return its column names), ``_frames``
-(yield text DataFrames of at most ``chunk_size`` rows) and optionally ``estimate_rows``.
+A connector yields chunks of raw records (``RawChunk``: an Arrow table whose every column is
+text, null for missing), each record with a stable ``_source_key``, and keeps the entity's
+control totals as it goes. Subclasses implement ``_open`` (check the entity and return its
+column names), ``_frames`` (yield text DataFrames, or Arrow text tables, of at most
+``chunk_size`` rows) and optionally ``estimate_rows``.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Every column is cast to text in the database (``CAST(col AS VARCHAR)`` or its dialect's
 equivalent), so a NUMERIC(12,3) arrives as '850.500', a date as '2025-03-01' and an id keeps
-its leading zeros; no float is ever made on the way. Rows stream through a server-side cursor
-in the order of the entity's key, so chunks are stable and memory stays flat.
+its leading zeros; no float is ever made on the way. Rows stream in the order of the entity's
+key, so chunks are stable and memory stays flat: from PostgreSQL (psycopg) through ``COPY …
+TO STDOUT`` as CSV read by Arrow, from other databases through a server-side cursor.
 """
 
 from __future__ import annotations
