@@ -2,6 +2,7 @@
 server and data.
 
     python -m bench.load [--employees 1000] [--lines 4000] [--odoo URL DB USER PASSWORD]
+                         [--company-mode single|per_ministry]
 
 * loader: ``CentralLoader`` (``load`` with external ids, bulk look-ups, checkpoints, posting);
 * ceiling: raw batched ``create`` of the same records (200 per call, tracking off), entries
@@ -29,9 +30,10 @@ from pydantic import SecretStr
 
 from bench.extract import OUT
 from consolidation.central import CentralLoader, Selection, load_central_config
+from consolidation.central.config import CentralConfig
 from consolidation.central.loader import QUIET
 from consolidation.central.preflight import preflight
-from consolidation.central.targets import TARGETS, Record
+from consolidation.central.targets import TARGETS, Record, Target, configured
 from consolidation.odoo_rpc import XmlRpcTransport
 
 STANDIN = """
@@ -43,6 +45,17 @@ with central_standin() as odoo:
         time.sleep(3600)
 """
 FLOOR_RECORDS = 100
+_MODE: list[str] = ["single"]
+"""The company mode of this run (``--company-mode``)."""
+
+
+def _config() -> CentralConfig:
+    return load_central_config(None).model_copy(update={"company_mode": _MODE[0]})
+
+
+def _target(name: str) -> Target:
+    """The target as this run's mode loads it (with ``company_id`` per ministry)."""
+    return configured(TARGETS[name], _config())
 
 
 def _store(folder: Path, employees: int, lines: int) -> sa.Engine:
@@ -54,7 +67,7 @@ def _store(folder: Path, employees: int, lines: int) -> sa.Engine:
 
 
 def _loader(engine: sa.Engine, connect: Any, targets: list[str], workers: int) -> CentralLoader:
-    config = load_central_config(None).model_copy(update={"targets": targets})
+    config = _config().model_copy(update={"targets": targets})
     return CentralLoader(engine, connect, config, batch_size=200, workers=workers, operator="bench")
 
 
@@ -87,7 +100,7 @@ def _xid_map(engine: sa.Engine) -> dict[str, int]:
 
 
 def _create_payload(engine: sa.Engine, target: str, record: Record, tag: str) -> dict[str, Any]:
-    spec = TARGETS[target]
+    spec = _target(target)
     values = _resolved(engine, record, spec.fields)
     if target == "employment":
         values["name"] = f"{values['name']} {tag}"
@@ -115,7 +128,7 @@ def _records(engine: sa.Engine, target: str) -> list[Record]:
     from sqlalchemy.orm import Session
 
     with Session(engine) as session:
-        records = TARGETS[target].read(session, Selection(), load_central_config(None))
+        records = _target(target).read(session, Selection(), _config())
         return [record for record in records if not record.refusal]
 
 
@@ -162,13 +175,14 @@ def measure(
     folder = Path(tempfile.mkdtemp(prefix="bench_load_"))
     engine = _store(folder, employees, lines)
     odoo = connect()
-    failing = [c for c in preflight(odoo, engine, load_central_config(None)) if not c.ok]
+    failing = [c for c in preflight(odoo, engine, _config()) if not c.ok]
     if failing:
         raise SystemExit(f"preflight failed: {[(c.name, c.detail) for c in failing]}")
     dependencies = [
         t
-        for t in load_central_config(None).targets
+        for t in _config().targets
         if t not in ("employment", "journal_entry", "opening_balance")
+        and (t != "ministry_company" or _MODE[0] == "per_ministry")
     ]
     _loader(engine, connect, dependencies, 2).load(Selection())
     results = []
@@ -221,7 +235,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=4000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--odoo", nargs=4, metavar=("URL", "DB", "USER", "PASSWORD"))
+    parser.add_argument("--company-mode", choices=["single", "per_ministry"], default="single")
     args = parser.parse_args()
+    _MODE[0] = args.company_mode
     child = None
     if args.odoo:
         url, db, user, password = args.odoo
@@ -230,6 +246,9 @@ def main() -> None:
         child = subprocess.Popen([sys.executable, "-c", STANDIN], stdout=subprocess.PIPE, text=True)
         url, db, user, password = str(child.stdout.readline()).strip(), "central", "admin", "admin"  # type: ignore[union-attr]
         label = "stand-in"
+
+    if args.company_mode == "per_ministry":
+        label += ", a company per ministry"
 
     def connect() -> XmlRpcTransport:
         return XmlRpcTransport(url, db, user, SecretStr(password))
