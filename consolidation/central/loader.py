@@ -40,6 +40,7 @@ from consolidation.central.targets import (
     Selection,
     Target,
     configured_targets,
+    user_company,
 )
 from consolidation.errors import ConsolidationError
 from consolidation.odoo_rpc import OdooError, OdooTransport
@@ -273,28 +274,19 @@ class CentralLoader:
         counts.failed += 1
         report.failures.append(Failure(target.name, record.xid, record.source_key, message))
 
-    # --- lanes: parallel work, one parent per lane ----------------------------------------------
-
     def _check_company_mode(self) -> None:
         """A store loads into the central Odoo in one company mode. Switched after a load, the
         loader would build a second chart and second journals beside the first (the per-ministry
         copies have their own external ids), so it stops and says so instead."""
         refs = table_of(CentralRef)
+        if self.config.per_ministry:  # references the single company's chart has
+            other = sa.and_(refs.c.entity == "account", refs.c.scope == "")
+            was, now = "single", "per_ministry"
+        else:  # references only a company per ministry has
+            other = sa.or_(refs.c.entity == "ministry_company", refs.c.scope != "")
+            was, now = "per_ministry", "single"
         with self.engine.connect() as connection:
-            if self.config.per_ministry:
-                found = connection.scalar(
-                    sa.select(sa.func.count())
-                    .select_from(refs)
-                    .where(refs.c.entity == "account", refs.c.scope == "")
-                )
-                was, now = "single", "per_ministry"
-            else:
-                found = connection.scalar(
-                    sa.select(sa.func.count())
-                    .select_from(refs)
-                    .where(sa.or_(refs.c.entity == "ministry_company", refs.c.scope != ""))
-                )
-                was, now = "per_ministry", "single"
+            found = connection.scalar(sa.select(sa.func.count()).select_from(refs).where(other))
         if found:
             raise LoadError(
                 f"company_mode is {now}, but this store has loaded {found} records into the "
@@ -302,6 +294,8 @@ class CentralLoader:
                 f"second journals beside them. Keep company_mode: {was}, or load into a fresh "
                 "central database with a fresh store"
             )
+
+    # --- lanes: parallel work, one parent per lane ----------------------------------------------
 
     def _run_lanes(self, target: Target, records: list[Record]) -> Iterator[_Outcome]:
         if not records:
@@ -530,9 +524,7 @@ class CentralLoader:
         found = self._lookup(named, "res.company") if named else {}
         default: int | None = None
         if any(not record.values.get("company_id/id") for record in records):
-            odoo = self._odoo()
-            user = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
-            default = user["company_id"][0] if user["company_id"] else None
+            default = user_company(self._odoo())
         return {
             record.key: found.get(record.values["company_id/id"])
             if record.values.get("company_id/id")

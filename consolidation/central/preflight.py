@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.central.config import CentralConfig
-from consolidation.central.targets import configured_targets, written_fields
+from consolidation.central.targets import configured_targets, user_company, written_fields
 from consolidation.odoo_rpc import OdooError, OdooTransport
 from consolidation.schema import Ministry
 
@@ -81,10 +81,11 @@ def _currency(odoo: OdooTransport, config: CentralConfig, *, fix: bool) -> list[
         checks.append(_ministry_currency(odoo, config, bhd["id"]))
         return checks
     # the load's records go to the user's company, Odoo's default for a record without one
-    user = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
-    company = odoo.execute("res.company", "read", [user["company_id"][0]], ["name", "currency_id"])[
-        0
-    ]
+    company_id = user_company(odoo)
+    if company_id is None:
+        checks.append(Check("company currency", False, "the loading user has no company"))
+        return checks
+    company = odoo.execute("res.company", "read", [company_id], ["name", "currency_id"])[0]
     currency = company["currency_id"][1] if company["currency_id"] else "none"
     ok, detail = currency == CURRENCY, f"{company['name']}: {currency}"
     if not ok:

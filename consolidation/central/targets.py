@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.central.config import CentralConfig
+from consolidation.odoo_rpc import OdooTransport
 from consolidation.schema import (
     Account,
     Employment,
@@ -670,6 +671,12 @@ TARGETS: dict[str, Target] = {
                line_fields=LINE_FIELDS, line_entity="opening_balance_line", posts=True),
     )
 }  # fmt: skip
+
+
+def user_company(odoo: OdooTransport) -> int | None:
+    """The loading user's company: where Odoo puts a record that names none."""
+    user = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
+    return int(user["company_id"][0]) if user["company_id"] else None
 
 
 def written_fields(target: Target) -> dict[str, list[str]]:
