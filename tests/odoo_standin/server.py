@@ -211,7 +211,6 @@ class OdooStandIn:
         self.calls: dict[str, int] = defaultdict(int)
         self._journal: list[tuple[Model, int, dict[str, Any] | None, int]] | None = None
         self._touched: dict[str, set[int]] = defaultdict(set)
-        self._derived: dict[str, dict[str, Any]] = {}
         self.xid_index: dict[tuple[str, str], int] = {}
         """(module, name) → ir.model.data id, kept with every change to that model."""
         self.indexes: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], set[int]]] = {}
@@ -244,16 +243,7 @@ class OdooStandIn:
 
     # --- changes, journalled so that a call (or a record of a ``load``) can be undone ---------
 
-    def derived(self, model: str, name: str, compute: Callable[[], Any]) -> Any:
-        """A value computed from a model's records (an index, totals), kept until one of its
-        records changes: checks that would rescan a model per record read it instead."""
-        kept = self._derived.setdefault(model, {})
-        if name not in kept:
-            kept[name] = compute()
-        return kept[name]
-
     def _remember(self, model: Model, record_id: int) -> None:
-        self._derived.pop(model.name, None)
         if self._journal is not None:
             self._journal.append((model, record_id, model.records.get(record_id), model.next_id))
 
@@ -319,7 +309,6 @@ class OdooStandIn:
         return len(self._journal or [])
 
     def rollback_to(self, savepoint: int) -> None:
-        self._derived.clear()
         journal = self._journal or []
         while len(journal) > savepoint:
             model, record_id, previous, next_id = journal.pop()
@@ -358,7 +347,6 @@ class OdooStandIn:
         """Declare the model's fields (if new) and store the records; return their ids."""
         with self._lock:
             target = self.add_model(model, fields)
-            self._derived.pop(model, None)  # its indexes and totals are made again when read
             ids = [target.create(dict(record)) for record in records]
             for record_id in ids:
                 self._track(target, None, target.records[record_id])
