@@ -91,9 +91,18 @@ class XmlRpcTransport:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._uid: int | None = None
+        self._proxies: dict[str, xmlrpc.client.ServerProxy] = {}
         self.retries = 0
 
     def _proxy(self, endpoint: str) -> xmlrpc.client.ServerProxy:
+        """The endpoint's proxy, kept: its HTTP connection stays open between calls where the
+        server keeps it alive (a transport is used by one thread at a time)."""
+        proxy = self._proxies.get(endpoint)
+        if proxy is None:
+            proxy = self._proxies[endpoint] = self._new_proxy(endpoint)
+        return proxy
+
+    def _new_proxy(self, endpoint: str) -> xmlrpc.client.ServerProxy:
         transport: xmlrpc.client.Transport
         if self.url.startswith("https://"):
             transport = xmlrpc.client.SafeTransport()
