@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as sa_postgresql
+from sqlalchemy.dialects import sqlite as sa_sqlite
 from sqlalchemy.orm import Session
 
 from consolidation.central.config import CentralConfig
@@ -60,6 +62,9 @@ QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": Tr
 """Odoo context keys that skip chatter and tracking during bulk loads."""
 LOAD_RULE = "central.load.refused"
 LOOKUP_CHUNK = 1_000
+PAGE_RECORDS = 2_000
+"""Records of a counted target (employees, journal entries) read, planned and loaded at a time;
+the next page is read from the store while this one loads."""
 
 
 class LoadError(ConsolidationError):
@@ -156,6 +161,9 @@ class CentralLoader:
         self.operator = operator
         self.progress = progress or (lambda target, done, total: None)
         self._local = threading.local()
+        self._lane_transports: dict[int, OdooTransport] = {}
+        """Each lane's transport, kept across pages and targets (a lane's threads come and go:
+        one at a time per lane), so a lane authenticates once per load."""
 
     # --- the transport, one per thread --------------------------------------------------------
 
@@ -176,24 +184,25 @@ class CentralLoader:
         """What a load would create, update and leave unchanged, from the store alone."""
         self._check_company_mode()
         report = LoadReport(run_id=None, dry_run=True)
-        with Session(self.engine) as session:
-            for target in self.targets():
-                refs = self._refs(session, target)
-                counts = report.counts[target.name] = ModelCounts()
-                report.models[target.name] = target.model
-                for record in target.read(session, selection, self.config):
-                    ref = refs.get(record.key)
-                    if record.refusal:
-                        counts.failed += 1
-                        report.failures.append(
-                            Failure(target.name, record.xid, record.source_key, record.refusal)
-                        )
-                    elif ref is None:
-                        counts.created += 1
-                    elif ref.row_hash == record.row_hash and ref.state != "draft":
-                        counts.unchanged += 1
-                    else:
-                        counts.updated += 1
+        for target in self.targets():
+            counts = report.counts[target.name] = ModelCounts()
+            report.models[target.name] = target.model
+            with _Pages(self.engine, target, selection, self.config) as pages:
+                for page in pages:
+                    refs = self._refs(target, page.row_ids)
+                    for record in page.records:
+                        ref = refs.get(record.key)
+                        if record.refusal:
+                            counts.failed += 1
+                            report.failures.append(
+                                Failure(target.name, record.xid, record.source_key, record.refusal)
+                            )
+                        elif ref is None:
+                            counts.created += 1
+                        elif ref.row_hash == record.row_hash and ref.state != "draft":
+                            counts.unchanged += 1
+                        else:
+                            counts.updated += 1
         return report
 
     # --- load ----------------------------------------------------------------------------------
@@ -219,17 +228,31 @@ class CentralLoader:
         self, target: Target, selection: Selection, report: LoadReport, run_id: int
     ) -> ModelCounts:
         counts = ModelCounts()
-        with Session(self.engine) as session:
-            records = list(target.read(session, selection, self.config))
-            refs = self._refs(session, target)
-        total = len(records)
-        self.progress(target.name, 0, total)
-        refused = [record for record in records if record.refusal]
+        with _Pages(self.engine, target, selection, self.config) as pages:
+            self.progress(target.name, 0, pages.total)
+            done = 0
+            for page in pages:
+                done = self._load_page(target, page, counts, report, run_id, done, pages.total)
+        return counts
+
+    def _load_page(
+        self,
+        target: Target,
+        page: _Page,
+        counts: ModelCounts,
+        report: LoadReport,
+        run_id: int,
+        done: int,
+        total: int,
+    ) -> int:
+        """Plan and load one page of a target's records; returns how many are done so far."""
+        refs = self._refs(target, page.row_ids)
+        refused = [record for record in page.records if record.refusal]
         for record in refused:
             self._fail(report, counts, target, record, str(record.refusal))
         self._checkpoint(target, run_id, _Outcome(failed=[(r, str(r.refusal)) for r in refused]))
-        records = [record for record in records if not record.refusal]
-        counts.adopted = self._adopt(target, records, refs, run_id)
+        records = [record for record in page.records if not record.refusal]
+        counts.adopted += self._adopt(target, records, refs, run_id)
         work: list[Record] = []
         planned: dict[tuple[int, str], str] = {}
         reversals: list[tuple[Record, _Ref]] = []
@@ -247,9 +270,10 @@ class CentralLoader:
                     record = _versioned(record, _version(ref.xid))
                 work.append(record)
                 planned[record.key] = "updated"
-        counts.created = sum(1 for kind in planned.values() if kind == "created")
-        counts.updated = len(planned) - counts.created
-        done = counts.unchanged + len(refused)
+        created = sum(1 for kind in planned.values() if kind == "created")
+        counts.created += created
+        counts.updated += len(planned) - created
+        done += len(page.records) - len(work) - len(reversals)
         self.progress(target.name, done, total)
         for level in sorted({record.level for record in work}):
             for outcome in self._run_lanes(target, [r for r in work if r.level == level]):
@@ -266,7 +290,7 @@ class CentralLoader:
             self._reverse_and_replace(target, record, ref, run_id, counts, report)
             done += 1
             self.progress(target.name, done, total)
-        return counts
+        return done
 
     def _fail(
         self, report: LoadReport, counts: ModelCounts, target: Target, record: Record, message: str
@@ -306,8 +330,12 @@ class CentralLoader:
             lanes[zlib.crc32(root[record.group].encode()) % len(lanes)].append(record)
         results: queue.Queue[_Outcome | BaseException | None] = queue.Queue()
 
-        def work(lane: list[Record]) -> None:
+        def work(index: int, lane: list[Record]) -> None:
             try:
+                transport = self._lane_transports.get(index)
+                if transport is None:
+                    transport = self._lane_transports[index] = self._odoo()
+                self._local.transport = transport
                 for start in range(0, len(lane), self.batch_size):
                     results.put(self._load_chunk(target, lane[start : start + self.batch_size]))
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
@@ -316,8 +344,10 @@ class CentralLoader:
                 results.put(None)
 
         threads = [
-            threading.Thread(target=work, args=(lane,), daemon=True, name=f"load-{target.name}")
-            for lane in lanes
+            threading.Thread(
+                target=work, args=(index, lane), daemon=True, name=f"load-{target.name}-{index}"
+            )
+            for index, lane in enumerate(lanes)
             if lane
         ]
         for thread in threads:
@@ -625,22 +655,33 @@ class CentralLoader:
 
     # --- the store -----------------------------------------------------------------------------
 
-    def _refs(self, session: Session, target: Target) -> dict[tuple[int, str], _Ref]:
+    def _refs(self, target: Target, row_ids: list[int] | None) -> dict[tuple[int, str], _Ref]:
+        """The store's references of the target: all of them, or those of ``row_ids``."""
         table = table_of(CentralRef)
-        rows = session.execute(
-            sa.select(
-                table.c.row_id,
-                table.c.scope,
-                table.c.external_id,
-                table.c.central_id,
-                table.c.row_hash,
-                table.c.state,
-            ).where(table.c.entity == target.name)
-        )
-        return {
-            (row.row_id, row.scope): _Ref(row.external_id, row.central_id, row.row_hash, row.state)
-            for row in rows
-        }
+        query = sa.select(
+            table.c.row_id,
+            table.c.scope,
+            table.c.external_id,
+            table.c.central_id,
+            table.c.row_hash,
+            table.c.state,
+        ).where(table.c.entity == target.name)
+        if row_ids is None:
+            queries = [query]
+        else:
+            ids = sorted(set(row_ids))
+            queries = [
+                query.where(table.c.row_id.in_(ids[start : start + LOOKUP_CHUNK]))
+                for start in range(0, len(ids), LOOKUP_CHUNK)
+            ]
+        refs: dict[tuple[int, str], _Ref] = {}
+        with self.engine.connect() as connection:
+            for chunk in queries:
+                for row in connection.execute(chunk):
+                    refs[(row.row_id, row.scope)] = _Ref(
+                        row.external_id, row.central_id, row.row_hash, row.state
+                    )
+        return refs
 
     def _checkpoint(
         self,
@@ -697,18 +738,8 @@ class CentralLoader:
             if record.source_system and record.source_key:
                 loaded_keys.append((record.source_system, record.source_key))
         with self.engine.begin() as connection:
-            for entity, scope in {(row["entity"], row["scope"]) for row in rows}:
-                ids = [r["row_id"] for r in rows if (r["entity"], r["scope"]) == (entity, scope)]
-                for start in range(0, len(ids), 500):
-                    connection.execute(
-                        refs.delete().where(
-                            refs.c.entity == entity,
-                            refs.c.scope == scope,
-                            refs.c.row_id.in_(ids[start : start + 500]),
-                        )
-                    )
             if rows:
-                connection.execute(refs.insert(), rows)
+                _upsert_refs(connection, refs, rows)
             self._issues(connection, target, outcome.failed, loaded_keys, now)
 
     def _issues(
@@ -813,6 +844,136 @@ class CentralLoader:
             run.finished_at = datetime.now(UTC)
             run.summary = report.as_dict()
             run.message = message
+
+
+@dataclass
+class _Page:
+    records: list[Record]
+
+    @property
+    def row_ids(self) -> list[int] | None:
+        """The rows to look references up for; None for a whole target (one scan is faster)."""
+        return [record.row_id for record in self.records]
+
+
+@dataclass
+class _WholePage(_Page):
+    @property
+    def row_ids(self) -> list[int] | None:
+        return None
+
+
+_END = object()
+
+
+class _Pages:
+    """A target's records a page at a time. A target with a count is read page by page on a
+    thread of its own, one page ahead of the load, so reading the store overlaps Odoo's work
+    and memory holds two pages, not the whole ledger; one without is read whole."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        target: Target,
+        selection: Selection,
+        config: CentralConfig,
+        size: int | None = None,
+    ) -> None:
+        self.engine, self.target, self.selection, self.config = engine, target, selection, config
+        self.size = size or PAGE_RECORDS
+        self.total = 0
+        self._whole: list[Record] | None = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Pages:
+        with Session(self.engine) as session:
+            if self.target.count is None:
+                self._whole = list(self.target.read(session, self.selection, self.config))
+                self.total = len(self._whole)
+                return self
+            self.total = self.target.count(session, self.selection)
+        self._thread = threading.Thread(
+            target=self._read, daemon=True, name=f"read-{self.target.name}"
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __iter__(self) -> Iterator[_Page]:
+        if self._whole is not None:
+            yield _WholePage(self._whole)
+            return
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield _Page(item)
+
+    def _read(self) -> None:
+        try:
+            with Session(self.engine) as session:
+                page: list[Record] = []
+                for record in self.target.read(session, self.selection, self.config):
+                    if record.level:
+                        raise LoadError(
+                            f"{self.target.name} is loaded page by page, so its records must "
+                            f"all be of level 0 ({record.xid} is of level {record.level})"
+                        )
+                    page.append(record)
+                    if len(page) == self.size:
+                        if not self._put(page):
+                            return
+                        page = []
+                if page and not self._put(page):
+                    return
+            self._put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the loading thread
+            self._put(exc)
+
+    def _put(self, item: Any) -> bool:
+        """Hand an item over, waiting while the loader is busy; False once it has stopped."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+_REF_KEY = ("entity", "row_id", "scope")
+
+
+def _upsert_refs(connection: sa.Connection, refs: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Write references, replacing a row's earlier one (its unique entity, row and scope): one
+    ``INSERT … ON CONFLICT DO UPDATE`` on the store's two backends, delete-then-insert elsewhere."""
+    name = connection.dialect.name
+    if name in ("sqlite", "postgresql"):
+        insert = sa_postgresql.insert(refs) if name == "postgresql" else sa_sqlite.insert(refs)
+        changed = {key: insert.excluded[key] for key in rows[0] if key not in _REF_KEY}
+        connection.execute(
+            insert.on_conflict_do_update(index_elements=_REF_KEY, set_=changed), rows
+        )
+        return
+    for entity, scope in {(row["entity"], row["scope"]) for row in rows}:
+        ids = [r["row_id"] for r in rows if (r["entity"], r["scope"]) == (entity, scope)]
+        for start in range(0, len(ids), 500):
+            connection.execute(
+                refs.delete().where(
+                    refs.c.entity == entity,
+                    refs.c.scope == scope,
+                    refs.c.row_id.in_(ids[start : start + 500]),
+                )
+            )
+    connection.execute(refs.insert(), rows)
 
 
 def _parent_components(records: list[Record]) -> dict[str, str]:

@@ -37,12 +37,16 @@ from consolidation.schema import (
 )
 
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
+_SAFE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+"""A name that the rules below leave as it is."""
 
 
 def external_name(*parts: object) -> str:
     """An external id's name from its parts: lower-case, [a-z0-9_] only, with a short hash of
     the original when anything had to be replaced, so two keys never share a name."""
-    raw = "_".join(str(part) for part in parts)
+    raw = "_".join(map(str, parts))
+    if _SAFE.fullmatch(raw):
+        return raw
     safe = _UNSAFE.sub("_", raw.lower()).strip("_")
     if safe != raw:
         safe = f"{safe}_{hashlib.sha1(raw.encode()).hexdigest()[:6]}"  # noqa: S324 - a name, not a secret
@@ -110,6 +114,7 @@ class Selection:
 
 
 Reader = Callable[[Session, Selection, CentralConfig], Iterator[Record]]
+Counter = Callable[[Session, Selection], int]
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,10 @@ class Target:
     owned_by_batch: bool = True
     company: bool = False
     """Whether the model takes the ministry's company in the multi-company mode."""
+    count: Counter | None = None
+    """How many records ``read`` yields. A target that has it is read, planned and loaded a
+    page at a time (its records are all of level 0), so the loader's memory stays flat however
+    large the store; one without it is small and is read whole before it loads."""
 
     @property
     def columns(self) -> list[str]:
@@ -428,7 +437,13 @@ def _selected_employments(selection: Selection) -> Any:
         .join(Person, Person.id == Employment.person_id, isouter=True)
         .where(selection.where(Employment.source_system))
         .order_by(Employment.id)
+        .execution_options(yield_per=2_000)
     )
+
+
+def count_employment(session: Session, selection: Selection) -> int:
+    query = sa.select(sa.func.count()).where(selection.where(Employment.source_system))
+    return int(session.scalar(query.select_from(Employment)) or 0)
 
 
 def read_person(session: Session, selection: Selection, config: CentralConfig) -> Iterator[Record]:
@@ -510,6 +525,11 @@ def read_employment(
         yield record
 
 
+def count_journal_entry(session: Session, selection: Selection) -> int:
+    query = sa.select(sa.func.count()).where(selection.where(JournalEntry.source_system))
+    return int(session.scalar(query.select_from(JournalEntry)) or 0)
+
+
 MOVE_FIELDS = ("journal_id/id", "date", "ref")
 LINE_FIELDS = ("id", "account_id/id", "name", "debit", "credit", "partner_id/id")
 
@@ -532,6 +552,15 @@ def read_journal_entry(
         .order_by(JournalEntry.id)
         .execution_options(yield_per=2_000)
     )
+    account_xids: dict[tuple[str, int], str] = {}  # a few hundred, used by every line
+
+    def account_xid(ministry: str, account_id: int) -> str:
+        xid = account_xids.get((ministry, account_id))
+        if xid is None:
+            xid = _account_xid(config, ministry, accounts[account_id])
+            account_xids[(ministry, account_id)] = xid
+        return xid
+
     for chunk in session.scalars(entries).partitions():
         ids = [entry.id for entry in chunk]
         lines: dict[int, list[Any]] = {}
@@ -561,9 +590,7 @@ def read_journal_entry(
                         line.id,
                         config.xid(external_name("line", line.source_system, line.source_key)),
                         {
-                            "account_id/id": _account_xid(
-                                config, ministry, accounts[line.account_id]
-                            ),
+                            "account_id/id": account_xid(ministry, line.account_id),
                             "name": line.description or record.values["ref"],
                             "debit": amount_text(line.debit_amount),
                             "credit": amount_text(line.credit_amount),
@@ -664,9 +691,10 @@ TARGETS: dict[str, Target] = {
                ("name", "department_id/id", "job_id/id", "work_contact_id/id",
                 "bank_account_id/id", "identification_id", "birthday", "gender", "work_email",
                 "mobile_phone", "active"),
-               read_employment, archivable=True, company=True),
+               read_employment, archivable=True, company=True, count=count_employment),
         Target("journal_entry", "account.move", MOVE_FIELDS, read_journal_entry,
-               line_fields=LINE_FIELDS, line_entity="journal_line", posts=True),
+               line_fields=LINE_FIELDS, line_entity="journal_line", posts=True,
+               count=count_journal_entry),
         Target("opening_balance", "account.move", MOVE_FIELDS, read_opening_balance,
                line_fields=LINE_FIELDS, line_entity="opening_balance_line", posts=True),
     )

@@ -86,10 +86,16 @@ def _loaded_batch(store: sa.Engine, odoo: OdooStandIn) -> tuple[int, int]:
     return int(batch), int(moves)
 
 
+@pytest.mark.parametrize("page", [None, 7], ids=["one page", "pages of 7"])
 def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
-    store: sa.Engine, odoo: OdooStandIn
+    store: sa.Engine, odoo: OdooStandIn, page: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if page is not None:  # employees and entries read, planned and loaded 7 at a time
+        monkeypatch.setattr("consolidation.central.loader.PAGE_RECORDS", page)
+    plan = loader(store, odoo).plan(Selection())
     first = loader(store, odoo, workers=3, batch_size=50).load(Selection())
+    for name in ("employment", "journal_entry"):  # the dry run read the same pages
+        assert vars(plan.counts[name]) == vars(first.counts[name])
     employments = _scalar(store, "SELECT count(*) FROM employment")
     entries = _scalar(store, "SELECT count(*) FROM journal_entry")
     lines = _scalar(store, "SELECT count(*) FROM journal_line")
