@@ -167,6 +167,10 @@ def _floor(odoo: XmlRpcTransport, engine: sa.Engine, target: str) -> tuple[float
     return len(records) / (time.perf_counter() - started), ids
 
 
+def len_or_one(report: Any, target: str) -> int:
+    return max(1, report.counts[target].created)
+
+
 def _cleanup(odoo: XmlRpcTransport, target: str, ids: list[int]) -> None:
     model = TARGETS[target].model
     for start in range(0, len(ids), 200):
@@ -196,6 +200,7 @@ def measure(
     for target in ("employment", "journal_entry"):
         count = len(_records(engine, target))
         rates: dict[str, float] = {}
+        client: dict[str, float] = {}
         for n in workers:
             with engine.begin() as connection:  # a fresh load of this target each time
                 connection.execute(
@@ -210,10 +215,12 @@ def measure(
             )
             if loaded:
                 _cleanup(odoo, target, [row["res_id"] for row in loaded])
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = _loader(engine, connect, [target], n).load(Selection())
             seconds = time.perf_counter() - started
             rates[f"loader_{n}w"] = report.counts[target].created / seconds
+            # the loader's own CPU (all its threads) per record, against the wall time per record
+            client[f"client_ms_{n}w"] = (time.process_time() - cpu) / len_or_one(report, target)
         ceiling, ceiling_ids = _ceiling(odoo, engine, target)
         _cleanup(odoo, target, ceiling_ids)
         floor, floor_ids = _floor(odoo, engine, target)
@@ -229,6 +236,7 @@ def measure(
                 "floor": round(floor, 1),
                 "of_ceiling": round(one_worker / ceiling, 3),
                 "x_floor": round(one_worker / floor, 1),
+                **{key: round(value * 1000, 3) for key, value in client.items()},
             }
         )
         print(results[-1], file=sys.stderr, flush=True)
