@@ -377,7 +377,14 @@ class Stager:
         if not prepared.rows:
             return counts
         temp = self._temp(prepared.entity)
-        self.connection.execute(temp.delete())
+        if self._postgres:
+            # a batch stages in one transaction, where a DELETE's dead rows can never be pruned:
+            # the temp table grew by a chunk each time (118 MB of heap after ten chunks of
+            # 100,000 rows, against 12 MB), into temp files beyond temp_buffers; the run's time
+            # is the same either way (measured on 1M lines), its disk use is not
+            self.connection.execute(sa.text(f"TRUNCATE {temp.name}"))
+        else:
+            self.connection.execute(temp.delete())
         if isinstance(prepared.data, bytes):
             names = [c.name for c in temp.columns]
             driver = self.connection.connection.driver_connection
