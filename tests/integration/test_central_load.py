@@ -120,6 +120,52 @@ def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     assert len(odoo.records("account.move.line")) == ours(odoo)["account.move.line"]
 
 
+def test_a_postgresql_store_loads_in_pages_once_and_a_changed_employee_replaces_its_reference(
+    pg_url: str, tmp_path: Path, odoo: OdooStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's other backend: pages read through a server-side cursor on their own thread
+    while references are written beside them (ON CONFLICT on PostgreSQL)."""
+    monkeypatch.setattr("consolidation.central.loader.PAGE_RECORDS", 9)
+    run = demo_pipeline(tmp_path, store_url=pg_url, employees=120, journal_lines=400)
+    run.pipeline.run(list(run.pipeline.config.sources))
+    engine = run.pipeline.engine
+    try:
+        first = loader(engine, odoo, workers=2, batch_size=20).load(Selection())
+        assert first.counts["journal_entry"].created == _scalar(
+            engine, "SELECT count(*) FROM journal_entry"
+        )
+        assert first.counts["employment"].created == len(odoo.records("hr.employee"))
+        assert_exactly_once(engine, odoo)
+        refs = _scalar(engine, "SELECT count(*) FROM central_ref")
+
+        employment = _scalar(
+            engine,
+            "SELECT e.id FROM employment e JOIN central_ref r ON r.entity = 'employment' "
+            "AND r.row_id = e.id ORDER BY e.id LIMIT 1",
+        )
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE employment SET email = 'moved@example.gov.bh' WHERE id = :i"),
+                {"i": employment},
+            )
+        second = loader(engine, odoo).load(Selection())
+        assert second.counts["employment"].updated == 1
+        assert all(c.created == 0 for c in second.counts.values()), second.as_dict()
+        assert _scalar(engine, "SELECT count(*) FROM central_ref") == refs
+        central_id = _scalar(
+            engine,
+            "SELECT central_id FROM central_ref WHERE entity = 'employment' AND row_id = :i",
+            i=employment,
+        )
+        [employee] = [e for e in odoo.records("hr.employee") if e["id"] == central_id]
+        assert employee["work_email"] == "moved@example.gov.bh"
+        assert_exactly_once(engine, odoo)
+        third = loader(engine, odoo).load(Selection())
+        assert all(c.created == c.updated == 0 for c in third.counts.values()), third.as_dict()
+    finally:
+        engine.dispose()
+
+
 def test_each_ministry_becomes_a_company_with_its_own_chart_in_the_multi_company_mode(
     store: sa.Engine, odoo: OdooStandIn
 ) -> None:
