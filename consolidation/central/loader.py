@@ -24,7 +24,6 @@ import logging
 import queue
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -324,10 +323,7 @@ class CentralLoader:
     def _run_lanes(self, target: Target, records: list[Record]) -> Iterator[_Outcome]:
         if not records:
             return
-        lanes: list[list[Record]] = [[] for _ in range(max(1, self.workers))]
-        root = _parent_components(records)
-        for record in records:
-            lanes[zlib.crc32(root[record.group].encode()) % len(lanes)].append(record)
+        lanes = _lanes(records, self.workers)
         results: queue.Queue[_Outcome | BaseException | None] = queue.Queue()
 
         def work(index: int, lane: list[Record]) -> None:
@@ -974,6 +970,21 @@ def _upsert_refs(connection: sa.Connection, refs: sa.Table, rows: list[dict[str,
                 )
             )
     connection.execute(refs.insert(), rows)
+
+
+def _lanes(records: list[Record], workers: int) -> list[list[Record]]:
+    """The records in at most ``workers`` lanes: the records that share a parent all in one
+    lane, in their own order, and the lanes as even as that allows (the largest group first,
+    each to the lane with the fewest records so far). A hash of the group, as before, put the
+    demo ledger's two journals in one lane of two and left the other idle."""
+    root = _parent_components(records)
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        groups.setdefault(root[record.group], []).append(record)
+    lanes: list[list[Record]] = [[] for _ in range(max(1, min(workers, len(groups))))]
+    for key in sorted(groups, key=lambda key: (-len(groups[key]), key)):
+        min(lanes, key=len).extend(groups[key])
+    return lanes
 
 
 def _parent_components(records: list[Record]) -> dict[str, str]:
