@@ -236,6 +236,9 @@ def measure(
                 "floor": round(floor, 1),
                 "of_ceiling": round(one_worker / ceiling, 3),
                 "x_floor": round(one_worker / floor, 1),
+                # with the best of the worker counts run (parallel lanes are the loader's own)
+                "best_of_ceiling": round(max(rates.values()) / ceiling, 3),
+                "best_x_floor": round(max(rates.values()) / floor, 1),
                 **{key: round(value * 1000, 3) for key, value in client.items()},
             }
         )
