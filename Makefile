@@ -2,16 +2,16 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint unit bench clean
+.PHONY: install demo test lint unit bench lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or later is needed (set PYTHON=...)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -37,6 +37,19 @@ bench: install
 	$(BIN)/python -m bench.validation
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.load_memory
+
+# constraints.txt pins every package the project installs (what CI and the demo get); `make lock`
+# writes it anew from a fresh venv with the newest releases that pyproject.toml allows.
+lock:
+	rm -rf var/lock-venv
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/python -m pip install -q --upgrade pip
+	var/lock-venv/bin/python -m pip install -q -e '.[dev]'
+	( echo "# Every package the project installs, pinned (make lock writes this file)."; \
+	  var/lock-venv/bin/python -m pip freeze --exclude-editable ) > constraints.txt
+	rm -rf var/lock-venv
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
