@@ -48,6 +48,12 @@ class OdooSettings(BaseModel):
     retry_attempts: int = Field(default=5, ge=1, le=20)
     batch_size: int = Field(default=200, ge=1, le=10_000)
     workers: int = Field(default=2, ge=1, le=32)
+    page_size: int = Field(
+        default=2_000,
+        ge=1,
+        le=100_000,
+        description="Employees or entries read from the store at a time (two pages in memory).",
+    )
     config: Path | None = Field(
         default=None,
         description="What goes where in Odoo (YAML); mappings/central/odoo17.yaml if unset.",

@@ -149,6 +149,7 @@ class CentralLoader:
         *,
         batch_size: int = 200,
         workers: int = 2,
+        page_size: int | None = None,
         operator: str = "unknown",
         progress: Progress | None = None,
     ) -> None:
@@ -157,6 +158,8 @@ class CentralLoader:
         self.config = config
         self.batch_size = batch_size
         self.workers = workers
+        self.page_size = page_size
+        """Records of a counted target per page; PAGE_RECORDS when None."""
         self.operator = operator
         self.progress = progress or (lambda target, done, total: None)
         self._local = threading.local()
@@ -177,6 +180,9 @@ class CentralLoader:
     def targets(self) -> list[Target]:
         return configured_targets(self.config)
 
+    def _pages(self, target: Target, selection: Selection) -> _Pages:
+        return _Pages(self.engine, target, selection, self.config, size=self.page_size)
+
     # --- plan (dry run) ------------------------------------------------------------------------
 
     def plan(self, selection: Selection) -> LoadReport:
@@ -186,7 +192,7 @@ class CentralLoader:
         for target in self.targets():
             counts = report.counts[target.name] = ModelCounts()
             report.models[target.name] = target.model
-            with _Pages(self.engine, target, selection, self.config) as pages:
+            with self._pages(target, selection) as pages:
                 for page in pages:
                     refs = self._refs(target, page.row_ids)
                     for record in page.records:
@@ -227,7 +233,7 @@ class CentralLoader:
         self, target: Target, selection: Selection, report: LoadReport, run_id: int
     ) -> ModelCounts:
         counts = ModelCounts()
-        with _Pages(self.engine, target, selection, self.config) as pages:
+        with self._pages(target, selection) as pages:
             self.progress(target.name, 0, pages.total)
             done = 0
             for page in pages:

@@ -81,6 +81,10 @@ def load(
     all_sources: Annotated[bool, typer.Option("--all", help="Every declared source.")] = False,
     workers: Annotated[int | None, typer.Option(help="Parallel workers.", min=1)] = None,
     batch_size: Annotated[int | None, typer.Option(help="Records per Odoo call.", min=1)] = None,
+    page_size: Annotated[
+        int | None,
+        typer.Option(help="Employees or entries read from the store at a time.", min=1),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only say what would be created or updated.")
     ] = False,
@@ -98,7 +102,7 @@ def load(
     if dry_run or odoo is None:
         if odoo is None and not dry_run:
             _central(pipeline)  # says what to set
-        loader = CentralLoader(pipeline.engine, None, config)
+        loader = CentralLoader(pipeline.engine, None, config, page_size=page_size or base.page_size)
         report = loader.plan(selection)
     else:
         with _Bars(as_json) as progress:
@@ -108,6 +112,7 @@ def load(
                 config,
                 batch_size=batch_size or odoo.batch_size,
                 workers=workers or odoo.workers,
+                page_size=page_size or odoo.page_size,
                 operator=pipeline.settings.operator,
                 progress=progress,
             )

@@ -137,6 +137,7 @@ def _central_step(pipeline: Pipeline) -> None:
             config,
             batch_size=odoo.batch_size,
             workers=odoo.workers,
+            page_size=odoo.page_size,
             operator=pipeline.settings.operator,
             progress=progress,
         )

@@ -40,7 +40,8 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
             "CONSOLIDATION_ODOO__PASSWORD": odoo.password,
             "CONSOLIDATION_OPERATOR": "e2e-tester",
         }
-        command = [CONSOLIDATE, "load", "--all", "--workers", "3", "--batch-size", "5", "--json"]
+        command = [CONSOLIDATE, "load", "--all", "--workers", "3", "--batch-size", "5"]
+        command += ["--page-size", "20", "--json"]  # several pages of employees and entries
         engine = sa.create_engine(store_url)
         kills = 0
         for _ in range(5):
