@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -276,13 +277,20 @@ def main() -> None:
     finally:
         if child is not None:
             child.kill()
+    write_results("load", results)
+
+
+def write_results(
+    name: str, results: list[dict[str, Any]], cell: Callable[[Any], str] = str
+) -> None:
+    """bench/out/NAME.json, and the rows as a Markdown table for docs/benchmarks.md."""
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "load.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (OUT / f"{name}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     keys = list(results[0])
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for row in results:
-        print("| " + " | ".join(str(row[key]) for key in keys) + " |")
+        print("| " + " | ".join(cell(row[key]) for key in keys) + " |")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ bench/out/load_memory.json.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bench.extract import OUT
-from bench.load import STANDIN, _config, _loader, _store
+from bench.load import STANDIN, _config, _loader, _store, write_results
 from consolidation.central import Selection
 from consolidation.odoo_rpc import XmlRpcTransport
 
@@ -67,13 +65,7 @@ def main() -> None:
         finally:
             child.kill()
         print(results[-1], file=sys.stderr, flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "load_memory.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    keys = list(results[0])
-    print("| " + " | ".join(keys) + " |")
-    print("|" + "---|" * len(keys))
-    for row in results:
-        print("| " + " | ".join(f"{row[key]:,}" for key in keys) + " |")
+    write_results("load_memory", results, "{:,}".format)
 
 
 if __name__ == "__main__":
