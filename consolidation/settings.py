@@ -52,7 +52,7 @@ class OdooSettings(BaseModel):
         default=2_000,
         ge=1,
         le=100_000,
-        description="Employees or entries read from the store at a time (two pages in memory).",
+        description="Employees or entries read from the store at a time (at most 3 pages held).",
     )
     config: Path | None = Field(
         default=None,

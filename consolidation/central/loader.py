@@ -870,8 +870,9 @@ _END = object()
 
 class _Pages:
     """A target's records a page at a time. A target with a count is read page by page on a
-    thread of its own, one page ahead of the load, so reading the store overlaps Odoo's work
-    and memory holds two pages, not the whole ledger; one without is read whole."""
+    thread of its own, ahead of the load, so reading the store overlaps Odoo's work; memory
+    holds at most three pages (the one loading, one waiting, one being read), not the whole
+    ledger. A target without a count is read whole."""
 
     def __init__(
         self,
@@ -981,8 +982,8 @@ def _upsert_refs(connection: sa.Connection, refs: sa.Table, rows: list[dict[str,
 def _lanes(records: list[Record], workers: int) -> list[list[Record]]:
     """The records in at most ``workers`` lanes: the records that share a parent all in one
     lane, in their own order, and the lanes as even as that allows (the largest group first,
-    each to the lane with the fewest records so far). A hash of the group, as before, put the
-    demo ledger's two journals in one lane of two and left the other idle."""
+    each to the lane with the fewest records so far). A hash of the group put the demo ledger's
+    two journals in the same lane of two, and left the other idle."""
     root = _parent_components(records)
     groups: dict[str, list[Record]] = {}
     for record in records:
