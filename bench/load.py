@@ -168,10 +168,6 @@ def _floor(odoo: XmlRpcTransport, engine: sa.Engine, target: str) -> tuple[float
     return len(records) / (time.perf_counter() - started), ids
 
 
-def len_or_one(report: Any, target: str) -> int:
-    return max(1, report.counts[target].created)
-
-
 def _cleanup(odoo: XmlRpcTransport, target: str, ids: list[int]) -> None:
     model = TARGETS[target].model
     for start in range(0, len(ids), 200):
@@ -221,7 +217,8 @@ def measure(
             seconds = time.perf_counter() - started
             rates[f"loader_{n}w"] = report.counts[target].created / seconds
             # the loader's own CPU (all its threads) per record, against the wall time per record
-            client[f"client_ms_{n}w"] = (time.process_time() - cpu) / len_or_one(report, target)
+            created = max(1, report.counts[target].created)
+            client[f"client_ms_{n}w"] = (time.process_time() - cpu) / created
         ceiling, ceiling_ids = _ceiling(odoo, engine, target)
         _cleanup(odoo, target, ceiling_ids)
         floor, floor_ids = _floor(odoo, engine, target)

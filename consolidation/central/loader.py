@@ -851,18 +851,13 @@ class CentralLoader:
 @dataclass
 class _Page:
     records: list[Record]
+    whole: bool = False
+    """All of the target's records (one scan of its references is faster than look-ups)."""
 
     @property
     def row_ids(self) -> list[int] | None:
-        """The rows to look references up for; None for a whole target (one scan is faster)."""
-        return [record.row_id for record in self.records]
-
-
-@dataclass
-class _WholePage(_Page):
-    @property
-    def row_ids(self) -> list[int] | None:
-        return None
+        """The rows to look references up for; None for a whole target."""
+        return None if self.whole else [record.row_id for record in self.records]
 
 
 _END = object()
@@ -910,7 +905,7 @@ class _Pages:
 
     def __iter__(self) -> Iterator[_Page]:
         if self._whole is not None:
-            yield _WholePage(self._whole)
+            yield _Page(self._whole, whole=True)
             return
         while True:
             item = self._queue.get()

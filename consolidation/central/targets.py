@@ -441,9 +441,14 @@ def _selected_employments(selection: Selection) -> Any:
     )
 
 
-def count_employment(session: Session, selection: Selection) -> int:
-    query = sa.select(sa.func.count()).where(selection.where(Employment.source_system))
-    return int(session.scalar(query.select_from(Employment)) or 0)
+def _count_rows(model: type[Employment] | type[JournalEntry]) -> Counter:
+    """A target's count: the selected sources' rows of ``model``, one record each."""
+
+    def count(session: Session, selection: Selection) -> int:
+        query = sa.select(sa.func.count()).where(selection.where(model.source_system))
+        return int(session.scalar(query.select_from(model)) or 0)
+
+    return count
 
 
 def read_person(session: Session, selection: Selection, config: CentralConfig) -> Iterator[Record]:
@@ -523,11 +528,6 @@ def read_employment(
             # Odoo 17 answers an employee without a name with a server crash (KeyError)
             record.refusal = "the employee has no name: no matched person with a name"
         yield record
-
-
-def count_journal_entry(session: Session, selection: Selection) -> int:
-    query = sa.select(sa.func.count()).where(selection.where(JournalEntry.source_system))
-    return int(session.scalar(query.select_from(JournalEntry)) or 0)
 
 
 MOVE_FIELDS = ("journal_id/id", "date", "ref")
@@ -691,10 +691,10 @@ TARGETS: dict[str, Target] = {
                ("name", "department_id/id", "job_id/id", "work_contact_id/id",
                 "bank_account_id/id", "identification_id", "birthday", "gender", "work_email",
                 "mobile_phone", "active"),
-               read_employment, archivable=True, company=True, count=count_employment),
+               read_employment, archivable=True, company=True, count=_count_rows(Employment)),
         Target("journal_entry", "account.move", MOVE_FIELDS, read_journal_entry,
                line_fields=LINE_FIELDS, line_entity="journal_line", posts=True,
-               count=count_journal_entry),
+               count=_count_rows(JournalEntry)),
         Target("opening_balance", "account.move", MOVE_FIELDS, read_opening_balance,
                line_fields=LINE_FIELDS, line_entity="opening_balance_line", posts=True),
     )
