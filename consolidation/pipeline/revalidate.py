@@ -24,6 +24,7 @@ from consolidation.reference import ReferenceData
 from consolidation.schema import (
     AuditEvent,
     BatchEntity,
+    Grade,
     IssueStatus,
     QuarantineRecord,
     Severity,
@@ -95,14 +96,14 @@ def _context(
         crosswalk=reference.crosswalk.get(ministry, set()) if finance else None,
         open_periods=reference.open_periods if finance else None,
     )
+    grades = table_of(Grade)  # typed: money comes back as Decimal through the Money type
     for code, low, high in connection.execute(
-        sa.text(
-            "SELECT code, min_salary_amount, max_salary_amount FROM grade WHERE source_system = :s"
-        ),
-        {"s": source},
+        sa.select(grades.c.code, grades.c.min_salary_amount, grades.c.max_salary_amount).where(
+            grades.c.source_system == source
+        )
     ):
         if low is not None and high is not None:
-            context.grade_bands[code] = (Decimal(str(low)), Decimal(str(high)))
+            context.grade_bands[code] = (low, high)
     context.org_units = codes("SELECT code FROM org_unit WHERE source_system = :s")
     context.jobs = codes("SELECT code FROM job WHERE source_system = :s")
     context.employees = codes("SELECT employee_no FROM employment WHERE source_system = :s")
