@@ -170,6 +170,12 @@ class Batch(Base):
     rows_staged: Mapped[int] = mapped_column(default=0)
     rows_quarantined: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
+    rows_withdrawn: Mapped[int] = mapped_column(
+        default=0,
+        server_default="0",
+        comment="Of the quarantined and rejected, those whose earlier version was withdrawn "
+        "from the store",
+    )
     control_row_count: Mapped[int] = mapped_column(default=0)
     control_debit_amount: Mapped[Decimal] = _control()
     control_credit_amount: Mapped[Decimal] = _control()
@@ -201,6 +207,7 @@ class BatchEntity(Base):
     rows_staged: Mapped[int] = mapped_column(default=0)
     rows_quarantined: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
+    rows_withdrawn: Mapped[int] = mapped_column(default=0, server_default="0")
     control_debit_amount: Mapped[Decimal] = _control()
     control_credit_amount: Mapped[Decimal] = _control()
     control_salary_amount: Mapped[Decimal] = _control()
@@ -246,6 +253,15 @@ class Lineage:
     @declared_attr.directive
     def __table_args__(self) -> tuple[Any, ...]:
         return (sa.UniqueConstraint("source_system", "source_key"),)
+
+
+class Staged(Lineage):
+    """A row staged from a source record. ``withdrawn`` marks a row whose source record's newer
+    version is in the quarantine (or rejected): the source no longer has this version, so it is
+    kept (its id, and its counterpart in the central Odoo) but left out of every total, count,
+    match and load until a version passes again and replaces it."""
+
+    withdrawn: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class LoadRun(Base):
@@ -336,13 +352,19 @@ class ValidationIssue(Base):
     updated_by: Mapped[str | None] = mapped_column(sa.String(128))
     updated_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(sa.Text)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Bumped by every change: a steward's update names the version it saw (optimistic lock)."""
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class QuarantineRecord(Base):
     """A record kept out of the unified store: it has an error, or its parent has one (held).
 
     ``data`` is the mapped record as text; a steward's corrections go to ``corrected``, and
-    ``consolidate revalidate`` lets a corrected record flow on once it passes.
+    ``consolidate revalidate`` lets a corrected record flow on once it passes. A correction
+    keeps applying on every later run while the source record is the version it was made to
+    (``corrected_row_hash``); when the source record changes it is flagged stale, not dropped.
     """
 
     __tablename__ = "quarantine_record"
@@ -357,11 +379,23 @@ class QuarantineRecord(Base):
     held_by: Mapped[str | None] = mapped_column(sa.String(255))
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     corrected: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    corrected_row_hash: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="The version of the source record the corrections were made to"
+    )
+    correction_stale: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=sa.false(),
+        comment="The source record changed since it was corrected: the steward should look again",
+    )
     status: Mapped[IssueStatus] = mapped_column(
         _enum(IssueStatus, "issue_status"), default=IssueStatus.OPEN, index=True
     )
     updated_by: Mapped[str | None] = mapped_column(sa.String(128))
     updated_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Bumped by every change: a steward's update names the version it saw (optimistic lock)."""
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class MatchReview(Base):
@@ -436,7 +470,7 @@ class Person(Lineage, Base):
     nationality: Mapped[str | None] = mapped_column(sa.String(2))
 
 
-class PersonSource(Lineage, Base):
+class PersonSource(Staged, Base):
     """One source record's view of a person, linked to the golden person it was matched to.
 
     Nothing is thrown away by a merge: every source record keeps its own values here, and a
@@ -459,7 +493,7 @@ class PersonSource(Lineage, Base):
     match_score: Mapped[float | None] = mapped_column(sa.Float, comment="Name similarity, 0-100.")
 
 
-class OrgUnit(Lineage, Base):
+class OrgUnit(Staged, Base):
     """A department, section or school, in a hierarchy per ministry."""
 
     __tablename__ = "org_unit"
@@ -473,7 +507,7 @@ class OrgUnit(Lineage, Base):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
 
 
-class Grade(Lineage, Base):
+class Grade(Staged, Base):
     """A pay grade of a ministry, with its salary band."""
 
     __tablename__ = "grade"
@@ -487,7 +521,7 @@ class Grade(Lineage, Base):
     currency: Mapped[str] = _currency()
 
 
-class Job(Lineage, Base):
+class Job(Staged, Base):
     """A job or position of a ministry."""
 
     __tablename__ = "job"
@@ -501,7 +535,7 @@ class Job(Lineage, Base):
     grade_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grade.id"))
 
 
-class Employment(Lineage, Base):
+class Employment(Staged, Base):
     """A person's post in one ministry; a person may hold several, in several ministries."""
 
     __tablename__ = "employment"
@@ -526,7 +560,7 @@ class Employment(Lineage, Base):
     phone: Mapped[str | None] = mapped_column(sa.String(32))
 
 
-class PayrollLine(Lineage, Base):
+class PayrollLine(Staged, Base):
     """One pay component of one employment for one period."""
 
     __tablename__ = "payroll_line"
@@ -584,7 +618,7 @@ class Partner(Lineage, Base):
     name_en: Mapped[str | None]
 
 
-class PartnerSource(Lineage, Base):
+class PartnerSource(Staged, Base):
     """One source record's view of a vendor, linked to the golden partner it was matched to."""
 
     __tablename__ = "partner_source"
@@ -602,7 +636,7 @@ class PartnerSource(Lineage, Base):
     match_method: Mapped[str | None] = mapped_column(sa.String(16))
 
 
-class SourceAccount(Lineage, Base):
+class SourceAccount(Staged, Base):
     """An account of a ministry's own chart, with the unified account the crosswalk gives it."""
 
     __tablename__ = "source_account"
@@ -617,7 +651,7 @@ class SourceAccount(Lineage, Base):
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
 
 
-class JournalEntry(Lineage, Base):
+class JournalEntry(Staged, Base):
     __tablename__ = "journal_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -628,7 +662,7 @@ class JournalEntry(Lineage, Base):
     description: Mapped[str | None] = mapped_column(sa.Text)
 
 
-class JournalLine(Lineage, Base):
+class JournalLine(Staged, Base):
     __tablename__ = "journal_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -645,7 +679,7 @@ class JournalLine(Lineage, Base):
     cost_centre: Mapped[str | None] = mapped_column(sa.String(64))
 
 
-class OpeningBalance(Lineage, Base):
+class OpeningBalance(Staged, Base):
     __tablename__ = "opening_balance"
 
     id: Mapped[int] = mapped_column(primary_key=True)

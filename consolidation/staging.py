@@ -434,23 +434,25 @@ class Stager:
         changed = self.connection.execute(
             sa.text(
                 f"SELECT t.source_key, u.row_hash, t.row_hash FROM {temp.name} t "
-                f"JOIN {spec.table} u ON {match} WHERE u.row_hash <> t.row_hash"
+                f"JOIN {spec.table} u ON {match} WHERE u.row_hash <> t.row_hash OR u.withdrawn"
             )
         ).all()
         unchanged = self.connection.execute(
             sa.text(
                 f"SELECT COUNT(*) FROM {temp.name} t JOIN {spec.table} u ON {match} "
-                "AND u.row_hash = t.row_hash"
+                "AND u.row_hash = t.row_hash AND NOT u.withdrawn"
             )
         ).scalar_one()
         if changed:
-            sets = ", ".join(f"{col} = {expr}" for col, expr in {**spec.columns, **lineage}.items())
+            # a withdrawn row (its last version was quarantined) is current again, same hash or not
+            restore = {**spec.columns, **lineage, "withdrawn": "FALSE"}
+            sets = ", ".join(f"{col} = {expr}" for col, expr in restore.items())
             self.connection.execute(
                 sa.text(
                     f"UPDATE {spec.table} SET {sets} FROM {temp.name} t {joins} "
                     f"WHERE {spec.table}.source_system = t.source_system "
                     f"AND {spec.table}.source_key = t.source_key "
-                    f"AND {spec.table}.row_hash <> t.row_hash"
+                    f"AND ({spec.table}.row_hash <> t.row_hash OR {spec.table}.withdrawn)"
                 ),
                 self.params,
             )

@@ -112,6 +112,11 @@ class Selection:
     def where(self, column: Any) -> Any:
         return sa.true() if self.sources is None else column.in_(self.sources)
 
+    def staged(self, model: Any) -> Any:
+        """The selected sources' current rows of a staged table: a withdrawn row (its source
+        record's newer version is in the quarantine) is never loaded."""
+        return sa.and_(self.where(model.source_system), model.withdrawn.is_(False))
+
 
 Reader = Callable[[Session, Selection, CentralConfig], Iterator[Record]]
 Counter = Callable[[Session, Selection], int]
@@ -318,7 +323,7 @@ def read_org_unit(
         session.execute(
             sa.select(OrgUnit, Ministry.code)
             .join(Ministry, Ministry.id == OrgUnit.ministry_id)
-            .where(selection.where(OrgUnit.source_system))
+            .where(selection.staged(OrgUnit))
             .order_by(OrgUnit.id)
         )
     )
@@ -361,7 +366,7 @@ def read_job(session: Session, selection: Selection, config: CentralConfig) -> I
         session.execute(
             sa.select(Job, Ministry.code)
             .join(Ministry, Ministry.id == Job.ministry_id)
-            .where(selection.where(Job.source_system))
+            .where(selection.staged(Job))
             .order_by(Job.id)
         )
     )
@@ -384,7 +389,7 @@ def _vendor_xid(config: CentralConfig, partner_key: str) -> str:
 
 
 def _selected_partners(selection: Selection) -> Any:
-    return sa.select(PartnerSource.partner_id).where(selection.where(PartnerSource.source_system))
+    return sa.select(PartnerSource.partner_id).where(selection.staged(PartnerSource))
 
 
 def read_vendor(session: Session, selection: Selection, config: CentralConfig) -> Iterator[Record]:
@@ -435,7 +440,7 @@ def _selected_employments(selection: Selection) -> Any:
     return (
         sa.select(Employment, Person)
         .join(Person, Person.id == Employment.person_id, isouter=True)
-        .where(selection.where(Employment.source_system))
+        .where(selection.staged(Employment))
         .order_by(Employment.id)
         .execution_options(yield_per=2_000)
     )
@@ -445,14 +450,14 @@ def _count_rows(model: type[Employment] | type[JournalEntry]) -> Counter:
     """A target's count: the selected sources' rows of ``model``, one record each."""
 
     def count(session: Session, selection: Selection) -> int:
-        query = sa.select(sa.func.count()).where(selection.where(model.source_system))
+        query = sa.select(sa.func.count()).where(selection.staged(model))
         return int(session.scalar(query.select_from(model)) or 0)
 
     return count
 
 
 def read_person(session: Session, selection: Selection, config: CentralConfig) -> Iterator[Record]:
-    people = sa.select(Employment.person_id).where(selection.where(Employment.source_system))
+    people = sa.select(Employment.person_id).where(selection.staged(Employment))
     query = sa.select(Person).where(Person.id.in_(people)).order_by(Person.id)
     for person in session.scalars(query):
         values = {"name": _name(config, person.name_en, person.name_ar), "active": "1"}
@@ -484,14 +489,9 @@ def read_employment(
 ) -> Iterator[Record]:
     units = {
         unit.id: unit
-        for unit in session.scalars(
-            sa.select(OrgUnit).where(selection.where(OrgUnit.source_system))
-        )
+        for unit in session.scalars(sa.select(OrgUnit).where(selection.staged(OrgUnit)))
     }
-    jobs = {
-        job.id: job
-        for job in session.scalars(sa.select(Job).where(selection.where(Job.source_system)))
-    }
+    jobs = {job.id: job for job in session.scalars(sa.select(Job).where(selection.staged(Job)))}
     ministries = {
         row.id: row.code for row in session.execute(sa.select(Ministry.id, Ministry.code))
     }
@@ -548,7 +548,7 @@ def read_journal_entry(
     lines_table = table_of(JournalLine)
     entries = (
         sa.select(JournalEntry)
-        .where(selection.where(JournalEntry.source_system))
+        .where(selection.staged(JournalEntry))
         .order_by(JournalEntry.id)
         .execution_options(yield_per=2_000)
     )
@@ -565,7 +565,9 @@ def read_journal_entry(
         ids = [entry.id for entry in chunk]
         lines: dict[int, list[Any]] = {}
         for line in session.execute(
-            sa.select(lines_table).where(lines_table.c.entry_id.in_(ids)).order_by(lines_table.c.id)
+            sa.select(lines_table)
+            .where(lines_table.c.entry_id.in_(ids), lines_table.c.withdrawn.is_(False))
+            .order_by(lines_table.c.id)
         ):
             lines.setdefault(line.entry_id, []).append(line)
         for entry in chunk:
@@ -613,7 +615,7 @@ def read_opening_balance(
         session.execute(
             sa.select(OpeningBalance, Ministry.code)
             .join(Ministry, Ministry.id == OpeningBalance.ministry_id)
-            .where(selection.where(OpeningBalance.source_system))
+            .where(selection.staged(OpeningBalance))
             .order_by(Ministry.code, OpeningBalance.fiscal_year, OpeningBalance.id)
         )
     )

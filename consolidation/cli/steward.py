@@ -84,6 +84,7 @@ def run_dict(result: RunResult) -> dict[str, Any]:
                         "staged": o.staged,
                         "quarantined": o.quarantined,
                         "rejected": o.rejected,
+                        "withdrawn": o.withdrawn,
                         "inserted": o.counts.inserted,
                         "updated": o.counts.updated,
                         "unchanged": o.counts.unchanged,
@@ -117,6 +118,7 @@ def print_run(result: RunResult) -> None:
         "new",
         "changed",
         "unchanged",
+        "withdrawn",
         "",
     ):
         table.add_column(column, justify="left" if column in ("source", "entity") else "right")
@@ -135,10 +137,18 @@ def print_run(result: RunResult) -> None:
                 f"{o.counts.inserted:,}",
                 f"{o.counts.updated:,}",
                 f"{o.counts.unchanged:,}",
+                f"[yellow]{o.withdrawn:,}[/]" if o.withdrawn else "0",
                 "[green]✓[/]" if o.balanced else "[red]✗ counts do not add up[/]",
                 end_section=position == len(counted) - 1,
             )
     console.print(table)
+    withdrawn = sum(o.withdrawn for t in result.transforms for o in t.counted())
+    if withdrawn:
+        console.print(
+            f"[yellow]{withdrawn:,} staged rows withdrawn[/]: their source records changed and the "
+            "new versions are quarantined, so the store no longer counts, matches or loads the "
+            "old ones (see `consolidate issues list`)."
+        )
     p, v = result.persons, result.vendors
     console.print(
         f"Matching: {p.records:,} employment records → {p.clusters:,} persons "

@@ -99,19 +99,25 @@ def _context(
     grades = table_of(Grade)  # typed: money comes back as Decimal through the Money type
     for code, low, high in connection.execute(
         sa.select(grades.c.code, grades.c.min_salary_amount, grades.c.max_salary_amount).where(
-            grades.c.source_system == source
+            grades.c.source_system == source, grades.c.withdrawn.is_(False)
         )
     ):
         if low is not None and high is not None:
             context.grade_bands[code] = (low, high)
-    context.org_units = codes("SELECT code FROM org_unit WHERE source_system = :s")
-    context.jobs = codes("SELECT code FROM job WHERE source_system = :s")
-    context.employees = codes("SELECT employee_no FROM employment WHERE source_system = :s")
+    context.org_units = codes(
+        "SELECT code FROM org_unit WHERE source_system = :s AND NOT withdrawn"
+    )
+    context.jobs = codes("SELECT code FROM job WHERE source_system = :s AND NOT withdrawn")
+    context.employees = codes(
+        "SELECT employee_no FROM employment WHERE source_system = :s AND NOT withdrawn"
+    )
     context.employees |= {
         str(r["employee_no"]) for r in quarantined.get("employee", []) if r.get("employee_no")
     }
     if finance:
-        entries = codes("SELECT source_key FROM journal_entry WHERE source_system = :s")
+        entries = codes(
+            "SELECT source_key FROM journal_entry WHERE source_system = :s AND NOT withdrawn"
+        )
         entries |= {r[SOURCE_KEY] for r in quarantined.get("journal_entry", [])}
         context.entries = entries if entries or "journal_entry" in quarantined else None
     return context
@@ -342,7 +348,10 @@ def _hold(
     staged_entries = {
         row[0]
         for row in connection.execute(
-            sa.text("SELECT source_key FROM journal_entry WHERE source_system = :s"), {"s": source}
+            sa.text(
+                "SELECT source_key FROM journal_entry WHERE source_system = :s AND NOT withdrawn"
+            ),
+            {"s": source},
         )
     }
     released_entries = {r[SOURCE_KEY] for r in by_entity.get("journal_entry", [])} - stuck_entries
@@ -352,7 +361,8 @@ def _hold(
     staged_people = {
         row[0]
         for row in connection.execute(
-            sa.text("SELECT source_key FROM employment WHERE source_system = :s"), {"s": source}
+            sa.text("SELECT source_key FROM employment WHERE source_system = :s AND NOT withdrawn"),
+            {"s": source},
         )
     }
     released_people = {r[SOURCE_KEY] for r in by_entity.get("employee", [])} - blocked["employee"]

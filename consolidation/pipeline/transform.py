@@ -93,6 +93,9 @@ class EntityOutcome:
     staged: int = 0
     quarantined: int = 0
     rejected: int = 0
+    withdrawn: int = 0
+    """Of the quarantined and rejected, records whose earlier version was staged: withdrawn
+    from the store, since the source no longer has it."""
     counts: StageCounts = field(default_factory=StageCounts)
 
     @property
@@ -146,6 +149,18 @@ kept out cannot be staged (its reference would not resolve), so it is kept out t
 
 
 _WITHDRAW = sa.table("_stage_withdraw", sa.column("source_key", sa.Text))
+_CHILDREN = {
+    "journal_entry": ("journal_line", "entry_id"),
+    "employment": ("payroll_line", "employment_id"),
+}
+"""A withdrawn row's dependants in the store, withdrawn with it: (table, its reference)."""
+
+
+def _key_table(connection: sa.Connection, keys: set[str]) -> None:
+    """The temporary table ``_stage_withdraw``, holding ``keys``."""
+    connection.execute(sa.text("DROP TABLE IF EXISTS _stage_withdraw"))
+    connection.execute(sa.text("CREATE TEMPORARY TABLE _stage_withdraw (source_key TEXT)"))
+    insert_rows(connection, _WITHDRAW, [{"source_key": k} for k in sorted(keys)])
 
 
 class _Keys:
@@ -602,6 +617,7 @@ class BatchTransform:
                     outcome.counts.inserted -= withdrawn.get(id(work), 0)
                     outcomes.append(outcome)
                 lane.drain()
+                self._withdraw_superseded(connection, lane, works, outcomes, errors, held)
                 quarantine.finish(self._was_staged)
                 self._write_issues(connection)
                 self._write_controls(connection, ministry_id)
@@ -643,11 +659,7 @@ class BatchTransform:
                 continue
 
             def delete(late: set[str] = late, target: str = target) -> int:
-                connection.execute(sa.text("DROP TABLE IF EXISTS _stage_withdraw"))
-                connection.execute(
-                    sa.text("CREATE TEMPORARY TABLE _stage_withdraw (source_key TEXT)")
-                )
-                insert_rows(connection, _WITHDRAW, [{"source_key": k} for k in sorted(late)])
+                _key_table(connection, late)
                 removed = 0
                 for spec in SPECS[target]:
                     removed = connection.execute(
@@ -664,6 +676,101 @@ class BatchTransform:
             counted = next(w for w in works if w.mapping.target == target and w.early)
             withdrawn[id(counted)] = removed
         return withdrawn
+
+    def _withdraw_superseded(
+        self,
+        connection: sa.Connection,
+        lane: _DatabaseLane,
+        works: list[_EntityWork],
+        outcomes: list[EntityOutcome],
+        errors: dict[str, set[str]],
+        held: dict[str, dict[str, str]],
+    ) -> None:
+        """Rows an earlier batch staged whose source record this batch kept out (its new version
+        is quarantined or rejected) are withdrawn: the source no longer has the version they
+        hold. They keep their ids (and their counterparts in the central Odoo) and are current
+        again once a version passes; the audit log records each. Dependants first."""
+        done: set[str] = set()
+        events: list[tuple[str, str, str]] = []
+        for work in reversed(works):
+            target = work.mapping.target
+            if work.early or target in done:  # a first load has no earlier version
+                continue
+            done.add(target)
+            out = errors.get(target, set()) | held.get(target, {}).keys()
+            if not out:
+                continue
+            marked: list[tuple[str, str, str]] = lane.call(
+                self._mark_withdrawn, connection, target, out
+            )
+            events.extend(marked)
+            counted = [o for o in outcomes if o.target == target and not o.derived]
+            if counted:
+                last_table = SPECS[target][-1].table
+                counted[0].withdrawn += sum(1 for table, _k, _w in marked if table == last_table)
+        if events:
+            log.info(
+                "%s: withdrew %d staged rows superseded by quarantined versions",
+                self.source,
+                len(events),
+            )
+            lane.call(self._audit_withdrawn, connection, events)
+
+    def _mark_withdrawn(
+        self, connection: sa.Connection, target: str, keys: set[str]
+    ) -> list[tuple[str, str, str]]:
+        """Mark the source's current rows of ``target`` with these keys withdrawn, with the
+        lines of a withdrawn entry and the payroll of a withdrawn employment; returns (table,
+        key, why) of each row marked."""
+        _key_table(connection, keys)
+        params = {"s": self.source}
+        marked: list[tuple[str, str, str]] = []
+        for spec in SPECS[target]:
+            where = (
+                "source_system = :s AND NOT withdrawn AND source_key IN "
+                "(SELECT source_key FROM _stage_withdraw)"
+            )
+            found = connection.execute(
+                sa.text(f"SELECT id, source_key FROM {spec.table} WHERE {where}"), params
+            ).all()
+            if not found:
+                continue
+            connection.execute(
+                sa.text(f"UPDATE {spec.table} SET withdrawn = TRUE WHERE {where}"), params
+            )
+            marked.extend((spec.table, key, "its new version is quarantined") for _id, key in found)
+            child = _CHILDREN.get(spec.table)
+            if child is not None:
+                table, column = child
+                parent = f"SELECT id FROM {spec.table} WHERE source_system = :s AND withdrawn"
+                below = f"{column} IN ({parent}) AND NOT withdrawn"
+                for (key,) in connection.execute(
+                    sa.text(f"SELECT source_key FROM {table} WHERE {below}"), params
+                ):
+                    marked.append((table, key, f"its {spec.table} is withdrawn"))
+                connection.execute(
+                    sa.text(f"UPDATE {table} SET withdrawn = TRUE WHERE {below}"), params
+                )
+        return marked
+
+    def _audit_withdrawn(
+        self, connection: sa.Connection, events: list[tuple[str, str, str]]
+    ) -> None:
+        now = datetime.now(UTC)
+        connection.execute(
+            sa.insert(table_of(AuditEvent)),
+            [
+                {
+                    "at": now,
+                    "actor": self.pipeline.settings.operator,
+                    "action": "row.withdrawn",
+                    "target_type": table,
+                    "target_id": f"{self.source}|{key}",
+                    "detail": {"batch_id": self.batch_id, "reason": why},
+                }
+                for table, key, why in events
+            ],
+        )
 
     def _rejected(self, session: Session) -> dict[tuple[str, str], str]:
         """Records a steward rejected, by (entity, key) → the row hash rejected."""
@@ -737,7 +844,10 @@ class BatchTransform:
         table = tables.get(entity, entity)
         return (
             connection.execute(
-                sa.text(f"SELECT 1 FROM {table} WHERE source_system = :s AND source_key = :k"),
+                sa.text(
+                    f"SELECT 1 FROM {table} WHERE source_system = :s AND source_key = :k "
+                    "AND NOT withdrawn"
+                ),
                 {"s": self.source, "k": key},
             ).first()
             is not None
@@ -855,10 +965,14 @@ class BatchTransform:
                     rows_staged=outcome.staged,
                     rows_quarantined=outcome.quarantined,
                     rows_rejected=outcome.rejected,
+                    rows_withdrawn=outcome.withdrawn,
                 )
             )
             totals.update(
-                staged=outcome.staged, quarantined=outcome.quarantined, rejected=outcome.rejected
+                staged=outcome.staged,
+                quarantined=outcome.quarantined,
+                rejected=outcome.rejected,
+                withdrawn=outcome.withdrawn,
             )
         batch = table_of(Batch)
         connection.execute(
@@ -868,6 +982,7 @@ class BatchTransform:
                 rows_staged=totals["staged"],
                 rows_quarantined=totals["quarantined"],
                 rows_rejected=totals["rejected"],
+                rows_withdrawn=totals["withdrawn"],
                 status=BatchStatus.STAGED,
                 finished_at=datetime.now(UTC),
             )
