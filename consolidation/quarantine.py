@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from consolidation.schema import (
     SourceSystem,
     ValidationIssue,
 )
-from consolidation.unified import ENTITIES, LINEAGE_COLUMNS
+from consolidation.unified import ENTITIES, LINEAGE_COLUMNS, ROW_HASH, FieldType
 
 
 class QuarantineError(ConsolidationError):
@@ -190,9 +191,16 @@ def correct(
         raise QuarantineError(
             f"{entity} has no field {unknown[0]!r}; its fields are {', '.join(schema.fields)}"
         )
+    for name, value in values.items():
+        problem = _unparseable(schema.fields[name].type, value)
+        if problem:
+            raise QuarantineError(f"{entity}.{name} = {value!r}: {problem}")
     corrected = dict(record.corrected or {})
     corrected.update({name: (value if value != "" else None) for name, value in values.items()})
     record.corrected = corrected
+    # the correction is made to this version of the source record, and lasts while it is current
+    record.corrected_row_hash = record.data.get(ROW_HASH)
+    record.correction_stale = False
     record.updated_by, record.updated_at = actor, datetime.now(UTC)
     _audit(
         session,
@@ -206,6 +214,27 @@ def correct(
         fields=sorted(values),
     )
     return record
+
+
+def _unparseable(kind: FieldType, value: str) -> str | None:
+    """Why a corrected value cannot be read as its field's type (None if it can)."""
+    if value == "":
+        return None
+    try:
+        if kind is FieldType.MONEY:
+            Decimal(value.strip())
+        elif kind is FieldType.DATE:
+            date.fromisoformat(value.strip())
+        elif kind is FieldType.INT:
+            int(value.strip())
+    except (InvalidOperation, ValueError):
+        expected = {
+            FieldType.MONEY: "an amount such as 450.500",
+            FieldType.DATE: "a date as YYYY-MM-DD",
+            FieldType.INT: "a whole number",
+        }[kind]
+        return f"expected {expected}"
+    return None
 
 
 def export_xlsx(session: Session, path: Path, filters: IssueFilter) -> dict[str, int]:

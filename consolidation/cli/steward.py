@@ -348,6 +348,7 @@ def quarantine_show(source: str, entity: str, key: str) -> None:
                     "held_by": record.held_by,
                     "data": record.data,
                     "corrected": record.corrected,
+                    "correction_stale": record.correction_stale,
                     "issues": [
                         i for i in issues if i["source_key"] == key and i["entity"] == entity
                     ],

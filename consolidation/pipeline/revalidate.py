@@ -180,7 +180,8 @@ def _revalidate_source(
     by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
     record_rows: dict[tuple[str, str], Any] = {}
     for row in rows:
-        data = {**row.data, **(row.corrected or {})}
+        # a stale correction was made to a version the source no longer has: not applied
+        data = {**row.data, **({} if row.correction_stale else row.corrected or {})}
         by_entity[row.entity].append(data)
         record_rows[(row.entity, row.source_key)] = row
     result.checked += len(rows)
@@ -306,7 +307,7 @@ def _revalidate_source(
 def _touched(rows: list[Any], waived: set[tuple[str, str, str, str]]) -> list[Any]:
     """The records a steward acted on (corrected, or waived an issue of), with the records
     that move with them: the whole entry of a line, an employee's payroll."""
-    acted = {(r.entity, r.source_key) for r in rows if r.corrected}
+    acted = {(r.entity, r.source_key) for r in rows if r.corrected and not r.correction_stale}
     acted |= {(entity, key) for entity, key, _rule, _field in waived}
     entries = {key for entity, key in acted if entity == "journal_entry"}
     entries |= {

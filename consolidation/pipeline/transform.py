@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -317,6 +318,7 @@ class BatchTransform:
         """Per entity staged in pass 1, the keys pass 1 kept out."""
         self.fresh: dict[str, bool] = {}
         self.issues = _IssueLog(self.work_dir)
+        self.corrections = Corrections(source, {})
         """Per table, whether the source has no row in it yet (empty: no staging in pass 1)."""
 
     def _mapping(self) -> SourceMapping:
@@ -400,6 +402,7 @@ class BatchTransform:
                         mapping_issues[SOURCE_KEY].isin(frame[SOURCE_KEY])
                     ]
                     seen.update(frame[SOURCE_KEY])
+                frame, mapping_issues = self.corrections.apply(target, frame, mapping_issues)
                 work.rows += len(frame)
                 checked = _unexplained(validator.check_chunk(frame), mapping_issues)
                 self.issues.add(mapping_issues)
@@ -592,6 +595,7 @@ class BatchTransform:
             system = session.scalars(sa.select(SourceSystem).filter_by(code=self.source)).one()
             ministry_id = system.ministry_id
             rejected = self._rejected(session)
+            self.corrections = Corrections.of_source(session, self.source)
         outcomes: list[EntityOutcome] = []
         # The lane's thread stops before the transaction ends: a failure rolls back only once
         # no statement of the lane is still running on the connection.
@@ -620,6 +624,7 @@ class BatchTransform:
                 self._withdraw_superseded(connection, lane, works, outcomes, errors, held)
                 quarantine.finish(self._was_staged)
                 self._write_issues(connection)
+                lane.call(self.corrections.flag_stale, connection, self.pipeline.settings.operator)
                 self._write_controls(connection, ministry_id)
                 self._write_accounting(connection, outcomes)
                 self._audit_changes(connection, outcomes)
@@ -1051,8 +1056,10 @@ class _QuarantineWriter:
                 continue
             self.out_again.add(identity)
             record_id, status, row_hash = current
-            if row_hash != record["data"].get(ROW_HASH) or status == IssueStatus.FIXED:
+            if row_hash != record["data"].get(ROW_HASH):
                 updates.append((record_id, {**values, "status": IssueStatus.OPEN}))
+            elif status == IssueStatus.FIXED:  # the same version fails again: the data it had
+                updates.append((record_id, {"batch_id": self.batch_id, "status": IssueStatus.OPEN}))
         if inserts or updates:
             self.lane.submit(self._write, inserts, updates)
 
@@ -1062,7 +1069,9 @@ class _QuarantineWriter:
         insert_rows(self.connection, self.table, inserts)
         for record_id, values in updates:
             self.connection.execute(
-                sa.update(self.table).where(self.table.c.id == record_id).values(**values)
+                sa.update(self.table)
+                .where(self.table.c.id == record_id)
+                .values(**values, version=self.table.c.version + 1)
             )
 
     def finish(self, was_staged: Callable[[sa.Connection, str, str], bool]) -> None:
@@ -1077,8 +1086,120 @@ class _QuarantineWriter:
                 self.connection.execute(
                     sa.update(self.table)
                     .where(self.table.c.id == record_id)
-                    .values(status=IssueStatus.FIXED, updated_by="pipeline", updated_at=now)
+                    .values(
+                        status=IssueStatus.FIXED,
+                        updated_by="pipeline",
+                        updated_at=now,
+                        version=self.table.c.version + 1,
+                    )
                 )
+
+
+class Corrections:
+    """Stewards' corrections of one source's records, applied on every run to the version of
+    the source record they were made to: a correction lasts as long as that record is unchanged.
+    A record whose source changed since keeps its correction, unapplied and flagged stale for
+    the steward to look at again."""
+
+    def __init__(
+        self,
+        source: str,
+        corrections: dict[tuple[str, str], tuple[str | None, dict[str, Any]]],
+    ) -> None:
+        self._source = source
+        self._by_entity: dict[str, dict[str, tuple[str | None, dict[str, Any]]]] = {}
+        for (entity, key), correction in corrections.items():
+            self._by_entity.setdefault(entity, {})[key] = correction
+        self.applied: set[tuple[str, str]] = set()
+        self.stale: set[tuple[str, str]] = set()
+
+    @classmethod
+    def of_source(cls, session: Session, source: str) -> Corrections:
+        rows = session.execute(
+            sa.select(
+                QuarantineRecord.entity,
+                QuarantineRecord.source_key,
+                QuarantineRecord.corrected_row_hash,
+                QuarantineRecord.corrected,
+            ).where(
+                QuarantineRecord.source_system == source,
+                QuarantineRecord.corrected.is_not(None),
+                QuarantineRecord.status != IssueStatus.REJECTED,
+            )
+        ).all()
+        return cls(source, {(e, k): (h, c) for e, k, h, c in rows if c})
+
+    def apply(
+        self, entity: str, frame: pd.DataFrame, mapping_issues: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The chunk with the corrections of its unchanged records applied, and the mapping's
+        issues less those about a field a correction replaced."""
+        wanted = self._by_entity.get(entity)
+        if not wanted:
+            return frame, mapping_issues
+        hit = frame[SOURCE_KEY].isin(wanted.keys())
+        if not hit.any():
+            return frame, mapping_issues
+        frame = frame.copy()
+        fields = ENTITIES[entity].fields
+        replaced: set[tuple[str, str]] = set()
+        for position, key, row_hash in zip(
+            frame.index[hit], frame.loc[hit, SOURCE_KEY], frame.loc[hit, ROW_HASH], strict=True
+        ):
+            made_to, corrected = wanted[key]
+            if made_to is not None and made_to != row_hash:
+                self.stale.add((entity, key))
+                continue
+            self.applied.add((entity, key))
+            for name, text in corrected.items():
+                if name in fields and name in frame.columns:
+                    frame.at[position, name] = _typed(fields[name].type, text)
+                    replaced.add((key, name))
+        if replaced and not mapping_issues.empty:
+            pairs = zip(mapping_issues[SOURCE_KEY], mapping_issues["field"], strict=True)
+            mapping_issues = mapping_issues.loc[[pair not in replaced for pair in pairs]]
+        return frame, mapping_issues
+
+    def flag_stale(self, connection: sa.Connection, actor: str) -> None:
+        """Flag the corrections whose source record changed; the audit log records each."""
+        table = table_of(QuarantineRecord)
+        now = datetime.now(UTC)
+        for entity, key in sorted(self.stale):
+            changed = connection.execute(
+                sa.update(table)
+                .where(
+                    table.c.entity == entity,
+                    table.c.source_key == key,
+                    table.c.correction_stale.is_(False),
+                    table.c.corrected.is_not(None),
+                    table.c.source_system == self._source,
+                )
+                .values(correction_stale=True, version=table.c.version + 1)
+            ).rowcount
+            if changed:
+                connection.execute(
+                    sa.insert(table_of(AuditEvent)).values(
+                        at=now,
+                        actor=actor,
+                        action="correction.stale",
+                        target_type=entity,
+                        target_id=f"{self._source}|{key}",
+                        detail={"reason": "the source record changed since it was corrected"},
+                    )
+                )
+
+
+def _typed(kind: FieldType, text: Any) -> Any:
+    """A corrected value (text, as a steward typed it) in the type its column holds."""
+    if text is None or text == "":
+        return pd.NaT if kind is FieldType.DATE else None
+    if kind is FieldType.DATE:
+        return pd.Timestamp(str(text))
+    if kind is FieldType.MONEY:
+        return Decimal(str(text))
+    if kind is FieldType.INT:
+        return int(text)
+    return str(text)
 
 
 def _unexplained(issues: pd.DataFrame, mapping_issues: pd.DataFrame) -> pd.DataFrame:
