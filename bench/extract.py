@@ -133,9 +133,9 @@ def _csv_source(rows: int) -> Path:
 
 def child(config: Path, store_dir: Path) -> None:
     """Extract every source of ``config`` into a fresh store; print rows and seconds as JSON."""
-    from consolidation import store
+    from consolidation.core import store
+    from consolidation.core.settings import Settings, SourcesSettings, StoreSettings
     from consolidation.pipeline import Pipeline
-    from consolidation.settings import Settings, SourcesSettings, StoreSettings
 
     settings = Settings(
         store=StoreSettings(url=f"sqlite:///{store_dir / 'store.db'}", raw_dir=store_dir / "raw"),

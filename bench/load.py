@@ -36,7 +36,7 @@ from consolidation.central.config import CentralConfig
 from consolidation.central.loader import QUIET
 from consolidation.central.preflight import preflight
 from consolidation.central.targets import TARGETS, Record, Target, configured
-from consolidation.odoo_rpc import XmlRpcTransport
+from consolidation.core.odoo_rpc import XmlRpcTransport
 
 STANDIN = """
 import sys, time

@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from bench.load import STANDIN, _config, _loader, _store, write_results
 from consolidation.central import Selection
-from consolidation.odoo_rpc import XmlRpcTransport
+from consolidation.core.odoo_rpc import XmlRpcTransport
 
 
 def measure(url: str, lines: int) -> dict[str, Any]:

@@ -130,14 +130,14 @@ def _store_backends_cpu(engine: sa.Engine) -> float | None:
 
 
 def child(config: Path, store_url: str, raw_dir: Path) -> None:
-    from consolidation import store
-    from consolidation.pipeline import Pipeline
-    from consolidation.settings import (
+    from consolidation.core import store
+    from consolidation.core.settings import (
         Settings,
         SourcesSettings,
         StoreSettings,
         ValidationSettings,
     )
+    from consolidation.pipeline import Pipeline
 
     if os.environ.get("BENCH_TRACE"):
         _trace()

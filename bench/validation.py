@@ -2,7 +2,7 @@
 
     python -m bench.validation [--rows 1000000] [--chunk 50000] [--seed 7]
 
-Two synthetic frames in the mapped shape (``consolidation.unified``: text as object str/None,
+Two synthetic frames in the mapped shape (``consolidation.core.unified``: text as object str/None,
 dates ``datetime64[ns]``, money as object ``Decimal``), an employee frame and a journal-line
 frame, with about 2% of rows carrying a fault. Each is validated
 
@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 from stdnum import iban as stdnum_iban
 
-from consolidation.money import AmountError, to_fils
-from consolidation.types import SOURCE_KEY
+from consolidation.core.money import AmountError, to_fils
+from consolidation.core.types import SOURCE_KEY
 
 OUT = Path(__file__).resolve().parent / "out"
 _BH_IBAN = re.compile(r"^BH[0-9]{2}[A-Z]{4}[A-Z0-9]{14}$")
@@ -333,7 +333,7 @@ def _duplicates(
 
 
 def baseline_employees(f: pd.DataFrame, ctx: dict[str, Any]) -> Failures:
-    from consolidation.unified import ENTITIES
+    from consolidation.core.unified import ENTITIES
     from validation.suites import BAHRAIN_PHONE, COUNTRY, EMAIL, NINE_DIGITS
 
     out: Failures = {}
@@ -403,7 +403,7 @@ def baseline_employees(f: pd.DataFrame, ctx: dict[str, Any]) -> Failures:
 
 
 def baseline_journal_lines(f: pd.DataFrame, ctx: dict[str, Any]) -> Failures:
-    from consolidation.unified import ENTITIES
+    from consolidation.core.unified import ENTITIES
     from validation.suites import CURRENCY, PERIOD
 
     out: Failures = {}

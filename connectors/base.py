@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from consolidation.errors import ConsolidationError
-from consolidation.sources import EntitySpec, SourceSpec
-from consolidation.types import SOURCE_KEY, ControlTotals, RawChunk, text_table
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.sources import EntitySpec, SourceSpec
+from consolidation.core.types import SOURCE_KEY, ControlTotals, RawChunk, text_table
 
 
 class ConnectorError(ConsolidationError):

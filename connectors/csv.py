@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from connectors.base import Connector, ConnectorError
-from consolidation.sources import CsvEntity, CsvSource, SourceSpec
+from consolidation.core.sources import CsvEntity, CsvSource, SourceSpec
 
 SNIFF_BYTES = 64 * 1024
 _ARABIC = re.compile("[\u0600-\u06ff]")

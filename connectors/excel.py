@@ -21,7 +21,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from connectors.base import Connector
-from consolidation.sources import ExcelEntity, ExcelSource, SourceSpec
+from consolidation.core.sources import ExcelEntity, ExcelSource, SourceSpec
 
 # What openpyxl raises for a file that is not an .xlsx workbook, or a damaged one.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, EOFError)

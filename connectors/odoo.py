@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from connectors.base import Connector, ConnectorError
-from consolidation.odoo_rpc import OdooError, XmlRpcTransport
-from consolidation.sources import OdooEntity, OdooSource, SourceSpec, secret_from_env
+from consolidation.core.odoo_rpc import OdooError, XmlRpcTransport
+from consolidation.core.sources import OdooEntity, OdooSource, SourceSpec, secret_from_env
 
 Convert = Callable[[Any], str | None]
 

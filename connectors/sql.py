@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from connectors.base import Connector, ConnectorError
-from consolidation.sources import SourceSpec, SqlEntity, SqlSource, secret_from_env
+from consolidation.core.sources import SourceSpec, SqlEntity, SqlSource, secret_from_env
 
 # Messages of drivers (libpq, MariaDB, SQLite) for failures that a retry may cure.
 _TRANSIENT_MARKERS = (

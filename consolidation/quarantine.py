@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.errors import ConsolidationError
-from consolidation.schema import (
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.schema import (
     AuditEvent,
     IssueStatus,
     Ministry,
@@ -23,7 +23,7 @@ from consolidation.schema import (
     SourceSystem,
     ValidationIssue,
 )
-from consolidation.unified import ENTITIES, LINEAGE_COLUMNS, ROW_HASH, FieldType
+from consolidation.core.unified import ENTITIES, LINEAGE_COLUMNS, ROW_HASH, FieldType
 
 
 class QuarantineError(ConsolidationError):

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from consolidation.config_file import load_model
-from consolidation.errors import ConfigError
-from consolidation.schema import Account, AccountCrosswalk, Ministry
+from consolidation.core.config_file import load_model
+from consolidation.core.errors import ConfigError
+from consolidation.core.schema import Account, AccountCrosswalk, Ministry
 
 CHART_COLUMNS = ("code", "name_ar", "name_en", "account_type", "parent_code")
 CROSSWALK_COLUMNS = ("ministry", "source_code", "unified_code")

@@ -19,10 +19,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
-from consolidation.errors import StageFailed
-from consolidation.schema import Money
-from consolidation.types import SOURCE_KEY, text_array
-from consolidation.unified import ENTITIES, ROW_HASH, FieldType
+from consolidation.core.errors import StageFailed
+from consolidation.core.schema import Money
+from consolidation.core.types import SOURCE_KEY, text_array
+from consolidation.core.unified import ENTITIES, ROW_HASH, FieldType
 
 log = logging.getLogger(__name__)
 

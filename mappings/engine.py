@@ -19,8 +19,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from consolidation.types import SOURCE_KEY
-from consolidation.unified import ISSUE_COLUMNS, LINEAGE_COLUMNS, ROW_HASH, FieldType, empty_issues
+from consolidation.core.types import SOURCE_KEY
+from consolidation.core.unified import (
+    ISSUE_COLUMNS,
+    LINEAGE_COLUMNS,
+    ROW_HASH,
+    FieldType,
+    empty_issues,
+)
 from mappings.spec import EntityMapping, FieldMapping, MappingError
 from mappings.transforms import blank_out, run_steps
 
@@ -36,7 +42,7 @@ _UNIT = "\x1f"
 @dataclass(frozen=True)
 class MappedChunk:
     """Unified rows (every field of the entity, then ``_source_key`` and ``_row_hash``) and the
-    issues found while mapping them (``consolidation.unified.ISSUE_COLUMNS``)."""
+    issues found while mapping them (``consolidation.core.unified.ISSUE_COLUMNS``)."""
 
     frame: pd.DataFrame
     issues: pd.DataFrame

@@ -7,7 +7,7 @@ beside it. Onboarding a ministry means writing these files, never code::
     ministry: MOH
     entities:
       - from: employee             # the raw entity in sources.yaml
-        to: employee               # the unified entity (consolidation.unified.ENTITIES)
+        to: employee               # the unified entity (consolidation.core.unified.ENTITIES)
         fields:
           employee_no: EMP_NO      # a bare column: copied as text
           national_id: {from: CPR_NO, transform: [digits_only, pad], pad: 9}
@@ -81,10 +81,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from consolidation.config_file import line_of, read_yaml
-from consolidation.errors import ConfigError, ConsolidationError
-from consolidation.types import SOURCE_KEY
-from consolidation.unified import ENTITIES, EntitySchema, FieldType
+from consolidation.core.config_file import line_of, read_yaml
+from consolidation.core.errors import ConfigError, ConsolidationError
+from consolidation.core.types import SOURCE_KEY
+from consolidation.core.unified import ENTITIES, EntitySchema, FieldType
 from mappings.transforms import (
     PARAMS,
     SPACES,

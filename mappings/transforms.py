@@ -28,8 +28,8 @@ import numpy.typing as npt
 import pandas as pd
 from hijridate import Hijri
 
-from consolidation.money import AmountError, parse_amount
-from consolidation.unified import FieldType
+from consolidation.core.money import AmountError, parse_amount
+from consolidation.core.unified import FieldType
 
 TEXT, DATE, MONEY, INT = FieldType.TEXT, FieldType.DATE, FieldType.MONEY, FieldType.INT
 
@@ -452,7 +452,7 @@ class Period(Step):
 
 @dataclass(frozen=True)
 class Money(Step):
-    """An exact ``Decimal`` as written, through ``consolidation.money.parse_amount``; never
+    """An exact ``Decimal`` as written, through ``consolidation.core.money.parse_amount``; never
     rounded (``scale`` records the scale the source should have, for validation)."""
 
     name: ClassVar[str] = "money"

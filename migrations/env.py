@@ -7,9 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context
 
-from consolidation.schema import Base
-from consolidation.settings import Settings
-from consolidation.store import make_engine
+from consolidation.core.schema import Base
+from consolidation.core.settings import Settings
+from consolidation.core.store import make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from consolidation import store
+from consolidation.core import store
+from consolidation.core.settings import Settings, SourcesSettings, StoreSettings, ValidationSettings
 from consolidation.demo import DemoManifest, DemoTargets, generate
 from consolidation.pipeline import Pipeline
-from consolidation.settings import Settings, SourcesSettings, StoreSettings, ValidationSettings
 
 FAULT_RULES: dict[str, set[str]] = {
     "bad_iban_checksum": {"employee.iban.valid", "vendor.iban.valid"},

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from consolidation.unified import ENTITIES
+from consolidation.core.unified import ENTITIES
 from validation import all_rules
 from validation.rules import Rule, RuleKind
 

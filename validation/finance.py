@@ -13,7 +13,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberError
 
-from consolidation.money import ZERO, from_fils
+from consolidation.core.money import ZERO, from_fils
 from validation.context import KeyIndex, ValidationContext, key_hashes
 from validation.rules import (
     Rule,

@@ -12,8 +12,8 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as NumberError
 
-from consolidation.money import ZERO
-from consolidation.types import SOURCE_KEY
+from consolidation.core.money import ZERO
+from consolidation.core.types import SOURCE_KEY
 from validation.context import ValidationContext
 from validation.rules import (
     Rule,

@@ -28,10 +28,10 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from consolidation.errors import ConsolidationError
-from consolidation.money import AmountError, to_fils
-from consolidation.schema import Severity
-from consolidation.unified import ENTITIES, ISSUE_COLUMNS, FieldType
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.money import AmountError, to_fils
+from consolidation.core.schema import Severity
+from consolidation.core.unified import ENTITIES, ISSUE_COLUMNS, FieldType
 from validation.context import KeyIndex
 
 if TYPE_CHECKING:

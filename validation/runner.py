@@ -6,7 +6,7 @@ checks that span chunks (duplicates, journal balance) at the end.
         quarantine(validator.check_chunk(chunk.frame))
     quarantine(validator.finish())
 
-Every failure is one issue row (``consolidation.unified.ISSUE_COLUMNS``). A bad row is never an
+Every failure is one issue row (``consolidation.core.unified.ISSUE_COLUMNS``). A bad row is never an
 exception; a chunk that lacks a unified column is (``ValidationError``).
 """
 
@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from consolidation.spill import TextSpill
-from consolidation.types import SOURCE_KEY
-from consolidation.unified import ENTITIES, EntitySchema, FieldType, empty_issues
+from consolidation.core.spill import TextSpill
+from consolidation.core.types import SOURCE_KEY
+from consolidation.core.unified import ENTITIES, EntitySchema, FieldType, empty_issues
 from validation.context import ValidationContext
 from validation.context import repeated_among as twice
 from validation.rules import (

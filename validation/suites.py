@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from consolidation.unified import ENTITIES, FieldType
+from consolidation.core.unified import ENTITIES, FieldType
 from validation.context import ValidationContext
 from validation.rules import (
     Rule,

@@ -10,9 +10,9 @@ from pydantic import SecretStr
 from consolidation.central.config import CentralConfig, load_central_config
 from consolidation.central.loader import CentralLoader, LoadError, LoadReport, ModelCounts
 from consolidation.central.targets import Selection
-from consolidation.errors import ConfigError
-from consolidation.odoo_rpc import OdooTransport, RetryPolicy, XmlRpcTransport
-from consolidation.settings import OdooSettings
+from consolidation.core.errors import ConfigError
+from consolidation.core.odoo_rpc import OdooTransport, RetryPolicy, XmlRpcTransport
+from consolidation.core.settings import OdooSettings
 
 __all__ = [
     "CentralConfig",

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from consolidation.config_file import load_model
+from consolidation.core.config_file import load_model
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "mappings" / "central" / "odoo17.yaml"
 

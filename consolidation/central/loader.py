@@ -43,9 +43,9 @@ from consolidation.central.targets import (
     configured_targets,
     user_company,
 )
-from consolidation.errors import ConsolidationError
-from consolidation.odoo_rpc import OdooError, OdooTransport
-from consolidation.schema import (
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.odoo_rpc import OdooError, OdooTransport
+from consolidation.core.schema import (
     AuditEvent,
     CentralRef,
     IssueStatus,
@@ -1013,7 +1013,7 @@ def _one_line(text: str) -> str:
 
 
 def _text(value: float) -> str:
-    from consolidation.money import from_float
+    from consolidation.core.money import from_float
 
     return format(from_float(value), "f")
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from consolidation.central.config import CentralConfig
 from consolidation.central.targets import configured_targets, user_company, written_fields
-from consolidation.odoo_rpc import OdooError, OdooTransport
-from consolidation.schema import Ministry
+from consolidation.core.odoo_rpc import OdooError, OdooTransport
+from consolidation.core.schema import Ministry
 
 CURRENCY = "BHD"
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from consolidation.central.config import TARGET_ORDER
 from consolidation.central.targets import TARGETS, Target
-from consolidation.errors import ConsolidationError
-from consolidation.odoo_rpc import OdooError, OdooTransport
-from consolidation.schema import (
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.odoo_rpc import OdooError, OdooTransport
+from consolidation.core.schema import (
     AuditEvent,
     Batch,
     BatchStatus,

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.central.config import CentralConfig
-from consolidation.odoo_rpc import OdooTransport
-from consolidation.schema import (
+from consolidation.core.odoo_rpc import OdooTransport
+from consolidation.core.schema import (
     Account,
     Employment,
     Job,

@@ -11,8 +11,8 @@ import sys
 
 from consolidation.cli import central, demo, extract, steward  # noqa: F401 - they register
 from consolidation.cli.common import app, err_console
-from consolidation.errors import ConsolidationError
-from consolidation.settings import Settings
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.settings import Settings
 
 # --- entry point --------------------------------------------------------------------------------
 

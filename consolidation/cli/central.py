@@ -9,7 +9,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from consolidation import store
 from consolidation.central import (
     CentralLoader,
     LoadReport,
@@ -30,9 +29,10 @@ from consolidation.cli.common import (
     console,
     err_console,
 )
-from consolidation.errors import ConfigError
+from consolidation.core import store
+from consolidation.core.errors import ConfigError
+from consolidation.core.settings import OdooSettings
 from consolidation.pipeline import Pipeline
-from consolidation.settings import OdooSettings
 
 central_app = typer.Typer(help="The central shared-services Odoo.", no_args_is_help=True)
 app.add_typer(central_app, name="central")

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from consolidation.errors import ConsolidationError
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.settings import Settings
 from consolidation.pipeline import Pipeline
-from consolidation.settings import Settings
 
 app = typer.Typer(
     help="Consolidate ministries' HR and finance systems into the central shared-services Odoo.",

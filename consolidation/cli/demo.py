@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from consolidation import store
 from consolidation.cli.common import (
     _settings,
     console,
@@ -17,11 +16,12 @@ from consolidation.cli.common import (
     err_console,
 )
 from consolidation.cli.extract import _print_extract_summary
+from consolidation.cli.progress import make_progress
 from consolidation.cli.steward import print_quarantine_summary, print_run, run_pipeline
-from consolidation.errors import ConsolidationError
+from consolidation.core import store
+from consolidation.core.errors import ConsolidationError
 from consolidation.pipeline import ExtractResult, Pipeline
 from consolidation.pipeline.match import person_quality
-from consolidation.progress import make_progress
 
 # --- demo ---------------------------------------------------------------------------------------
 

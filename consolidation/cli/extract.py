@@ -11,7 +11,6 @@ import typer
 from rich import box
 from rich.table import Table
 
-from consolidation import store
 from consolidation.cli.common import (
     JsonOption,
     SourcesOption,
@@ -25,9 +24,10 @@ from consolidation.cli.common import (
     err_console,
     sources_app,
 )
-from consolidation.errors import ConsolidationError
+from consolidation.cli.progress import make_progress
+from consolidation.core import store
+from consolidation.core.errors import ConsolidationError
 from consolidation.pipeline import ExtractResult, Pipeline
-from consolidation.progress import make_progress
 
 # --- db -----------------------------------------------------------------------------------------
 

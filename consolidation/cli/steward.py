@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from consolidation import quarantine, store
+from consolidation import quarantine
 from consolidation.cli.common import (
     JsonOption,
     SourcesOption,
@@ -21,10 +21,11 @@ from consolidation.cli.common import (
     err_console,
 )
 from consolidation.cli.extract import _parse_since
-from consolidation.errors import ConsolidationError
+from consolidation.cli.progress import make_progress
+from consolidation.core import store
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.schema import IssueStatus
 from consolidation.pipeline import Pipeline, RunResult
-from consolidation.progress import make_progress
-from consolidation.schema import IssueStatus
 
 issues_app = typer.Typer(
     help="The quarantine's issues: list, summarize, export, decide.", no_args_is_help=True

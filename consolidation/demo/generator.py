@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from consolidation.core.money import AmountSum
 from consolidation.demo.charts import (
     MOF_CHART,
     MYS_CHART,
@@ -50,7 +51,6 @@ from consolidation.demo.tables import moe_metadata, mof_metadata, moh_metadata
 from consolidation.demo.truth import GroundTruth
 from consolidation.demo.vendors import VendorRecord, plan_vendors, vendor_counts
 from consolidation.demo.writers import Sheet, SqlSink, write_csv, write_workbook
-from consolidation.money import AmountSum
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from consolidation.errors import ConsolidationError
+from consolidation.core.errors import ConsolidationError
 from consolidation.matching.normalize import (
     latin_skeleton,
     normalize_arabic_series,

@@ -23,11 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import Connector, open_connector
-from consolidation import memory, rawstore, store
-from consolidation.errors import ConsolidationError, StageFailed
-from consolidation.money import ZERO, control_text
-from consolidation.reference import ReferenceData, load_reference
-from consolidation.schema import (
+from consolidation.core import memory, rawstore, store
+from consolidation.core.errors import ConsolidationError, StageFailed
+from consolidation.core.money import ZERO, control_text
+from consolidation.core.schema import (
     AuditEvent,
     Batch,
     BatchEntity,
@@ -37,9 +36,10 @@ from consolidation.schema import (
     RawChunkFile,
     SourceSystem,
 )
-from consolidation.settings import Settings
-from consolidation.sources import SourcesConfig, load_sources
-from consolidation.types import ControlTotals
+from consolidation.core.settings import Settings
+from consolidation.core.sources import SourcesConfig, load_sources
+from consolidation.core.types import ControlTotals
+from consolidation.reference import ReferenceData, load_reference
 
 if TYPE_CHECKING:
     from consolidation.pipeline.match import MatchOutcome

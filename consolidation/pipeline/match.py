@@ -17,17 +17,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from consolidation.errors import ConsolidationError
-from consolidation.matching import (
-    MatchConfig,
-    PairwiseQuality,
-    VendorMatchConfig,
-    build_golden,
-    match_persons,
-    match_vendors,
-    pairwise_quality,
-)
-from consolidation.schema import (
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.schema import (
     AuditEvent,
     IssueStatus,
     MatchReview,
@@ -38,6 +29,15 @@ from consolidation.schema import (
     Severity,
     ValidationIssue,
     table_of,
+)
+from consolidation.matching import (
+    MatchConfig,
+    PairwiseQuality,
+    VendorMatchConfig,
+    build_golden,
+    match_persons,
+    match_vendors,
+    pairwise_quality,
 )
 
 if TYPE_CHECKING:

@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from consolidation.pipeline.transform import ENTITY_ORDER
-from consolidation.reference import ReferenceData
-from consolidation.schema import (
+from consolidation.core.schema import (
     AuditEvent,
     BatchEntity,
     Grade,
@@ -32,9 +30,11 @@ from consolidation.schema import (
     ValidationIssue,
     table_of,
 )
+from consolidation.core.types import SOURCE_KEY
+from consolidation.core.unified import ENTITIES, ROW_HASH, FieldType
+from consolidation.pipeline.transform import ENTITY_ORDER
+from consolidation.reference import ReferenceData
 from consolidation.staging import Stager
-from consolidation.types import SOURCE_KEY
-from consolidation.unified import ENTITIES, ROW_HASH, FieldType
 from validation import EntityValidator, ValidationContext
 
 if TYPE_CHECKING:

@@ -36,12 +36,11 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation import rawstore
-from consolidation.bulk import insert_rows
-from consolidation.errors import StageFailed
-from consolidation.money import ZERO
-from consolidation.reference import ReferenceData
-from consolidation.schema import (
+from consolidation.core import rawstore
+from consolidation.core.bulk import insert_rows
+from consolidation.core.errors import StageFailed
+from consolidation.core.money import ZERO
+from consolidation.core.schema import (
     AuditEvent,
     Batch,
     BatchEntity,
@@ -55,10 +54,11 @@ from consolidation.schema import (
     ValidationIssue,
     table_of,
 )
-from consolidation.spill import TextSpill
+from consolidation.core.spill import TextSpill
+from consolidation.core.types import SOURCE_KEY, RawChunk, text_array
+from consolidation.core.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
+from consolidation.reference import ReferenceData
 from consolidation.staging import SPECS, StageCounts, Stager
-from consolidation.types import SOURCE_KEY, RawChunk, text_array
-from consolidation.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
 from mappings import EntityMapping, SourceMapping, apply_mapping, find_mapping, load_mapping
 from validation import EntityValidator, KeyIndex, ValidationContext
 from validation.context import repeated_among

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import consolidation.schema
+import consolidation.core.schema
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -129,17 +129,17 @@ def upgrade() -> None:
         sa.Column("control_row_count", sa.Integer(), nullable=False),
         sa.Column(
             "control_debit_amount",
-            consolidation.schema.Money(precision=24, scale=6),
+            consolidation.core.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_credit_amount",
-            consolidation.schema.Money(precision=24, scale=6),
+            consolidation.core.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_salary_amount",
-            consolidation.schema.Money(precision=24, scale=6),
+            consolidation.core.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column("control_unparseable", sa.Integer(), nullable=False),
@@ -167,17 +167,17 @@ def upgrade() -> None:
         sa.Column("rows_rejected", sa.Integer(), nullable=False),
         sa.Column(
             "control_debit_amount",
-            consolidation.schema.Money(precision=24, scale=6),
+            consolidation.core.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_credit_amount",
-            consolidation.schema.Money(precision=24, scale=6),
+            consolidation.core.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column(
             "control_salary_amount",
-            consolidation.schema.Money(precision=24, scale=6),
+            consolidation.core.schema.Money(precision=24, scale=6),
             nullable=False,
         ),
         sa.Column("control_unparseable", sa.Integer(), nullable=False),
@@ -216,10 +216,14 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=True),
         sa.Column(
-            "min_salary_amount", consolidation.schema.Money(precision=18, scale=3), nullable=True
+            "min_salary_amount",
+            consolidation.core.schema.Money(precision=18, scale=3),
+            nullable=True,
         ),
         sa.Column(
-            "max_salary_amount", consolidation.schema.Money(precision=18, scale=3), nullable=True
+            "max_salary_amount",
+            consolidation.core.schema.Money(precision=18, scale=3),
+            nullable=True,
         ),
         sa.Column("currency", sa.String(length=3), server_default="BHD", nullable=False),
         sa.Column("source_key", sa.String(length=255), nullable=False),
@@ -291,10 +295,10 @@ def upgrade() -> None:
         sa.Column("source_account_code", sa.String(length=64), nullable=False),
         sa.Column("fiscal_year", sa.Integer(), nullable=False),
         sa.Column(
-            "debit_amount", consolidation.schema.Money(precision=18, scale=3), nullable=False
+            "debit_amount", consolidation.core.schema.Money(precision=18, scale=3), nullable=False
         ),
         sa.Column(
-            "credit_amount", consolidation.schema.Money(precision=18, scale=3), nullable=False
+            "credit_amount", consolidation.core.schema.Money(precision=18, scale=3), nullable=False
         ),
         sa.Column("currency", sa.String(length=3), server_default="BHD", nullable=False),
         sa.Column("source_key", sa.String(length=255), nullable=False),
@@ -541,10 +545,10 @@ def upgrade() -> None:
         sa.Column("source_account_code", sa.String(length=64), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=True),
         sa.Column(
-            "debit_amount", consolidation.schema.Money(precision=18, scale=3), nullable=False
+            "debit_amount", consolidation.core.schema.Money(precision=18, scale=3), nullable=False
         ),
         sa.Column(
-            "credit_amount", consolidation.schema.Money(precision=18, scale=3), nullable=False
+            "credit_amount", consolidation.core.schema.Money(precision=18, scale=3), nullable=False
         ),
         sa.Column("currency", sa.String(length=3), server_default="BHD", nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
@@ -598,7 +602,9 @@ def upgrade() -> None:
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column(
-            "base_salary_amount", consolidation.schema.Money(precision=18, scale=3), nullable=True
+            "base_salary_amount",
+            consolidation.core.schema.Money(precision=18, scale=3),
+            nullable=True,
         ),
         sa.Column("currency", sa.String(length=3), server_default="BHD", nullable=False),
         sa.Column("iban", sa.String(length=34), nullable=True),
@@ -650,7 +656,7 @@ def upgrade() -> None:
         sa.Column("employment_id", sa.Integer(), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False, comment="YYYY-MM"),
         sa.Column("component", sa.String(length=64), nullable=False),
-        sa.Column("amount", consolidation.schema.Money(precision=18, scale=3), nullable=False),
+        sa.Column("amount", consolidation.core.schema.Money(precision=18, scale=3), nullable=False),
         sa.Column("currency", sa.String(length=3), server_default="BHD", nullable=False),
         sa.Column("source_key", sa.String(length=255), nullable=False),
         sa.Column("row_hash", sa.String(length=64), nullable=False),

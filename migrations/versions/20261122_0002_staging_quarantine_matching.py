@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import consolidation.schema
+import consolidation.core.schema
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -49,13 +49,13 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=7), nullable=True),
         sa.Column("row_count", sa.Integer(), nullable=False),
         sa.Column(
-            "debit_amount", consolidation.schema.Money(precision=24, scale=6), nullable=False
+            "debit_amount", consolidation.core.schema.Money(precision=24, scale=6), nullable=False
         ),
         sa.Column(
-            "credit_amount", consolidation.schema.Money(precision=24, scale=6), nullable=False
+            "credit_amount", consolidation.core.schema.Money(precision=24, scale=6), nullable=False
         ),
         sa.Column(
-            "salary_amount", consolidation.schema.Money(precision=24, scale=6), nullable=False
+            "salary_amount", consolidation.core.schema.Money(precision=24, scale=6), nullable=False
         ),
         sa.Column("currency", sa.String(length=3), server_default="BHD", nullable=False),
         sa.ForeignKeyConstraint(

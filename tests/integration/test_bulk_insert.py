@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from consolidation import store
-from consolidation.bulk import insert_rows
-from consolidation.schema import IssueStatus, Money
-from consolidation.settings import StoreSettings
+from consolidation.core import store
+from consolidation.core.bulk import insert_rows
+from consolidation.core.schema import IssueStatus, Money
+from consolidation.core.settings import StoreSettings
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from consolidation.central import CentralLoader, Selection, load_central_config
 from consolidation.central.loader import LOAD_RULE, LoadError
 from consolidation.central.preflight import preflight
 from consolidation.central.rollback import rollback_batch
-from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
+from consolidation.core.odoo_rpc import RetryPolicy, XmlRpcTransport
 from tests.central_support import assert_every_row_accounted, assert_exactly_once, ours
 from tests.odoo_standin import OdooStandIn, central_standin
 from tests.odoo_standin.central import BHD_ID

@@ -23,8 +23,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from connectors.base import Connector, open_connector
-from consolidation.sources import SourceSpec
-from consolidation.types import SOURCE_KEY, RawChunk
+from consolidation.core.sources import SourceSpec
+from consolidation.core.types import SOURCE_KEY, RawChunk
 from tests.fixtures.employee_sources import (
     AMOUNTS,
     COLUMNS,

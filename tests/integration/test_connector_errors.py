@@ -13,8 +13,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from connectors.base import ConnectorError, open_connector
-from consolidation.errors import ConfigError
-from consolidation.sources import SourceSpec
+from consolidation.core.errors import ConfigError
+from consolidation.core.sources import SourceSpec
 from tests.fixtures.employee_sources import (
     COLUMNS,
     EMPLOYEES,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from consolidation.core.money import AmountSum
+from consolidation.core.sources import SqlSource, load_sources
 from consolidation.demo import DemoTargets, generate
-from consolidation.money import AmountSum
-from consolidation.sources import SqlSource, load_sources
 
 pytestmark = pytest.mark.integration
 

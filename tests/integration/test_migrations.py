@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from consolidation import store
-from consolidation.schema import Base
-from consolidation.settings import StoreSettings
+from consolidation.core import store
+from consolidation.core.schema import Base
+from consolidation.core.settings import StoreSettings
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation import store
-from consolidation.schema import Batch, BatchStatus, Domain, Ministry, SourceSystem
-from consolidation.settings import StoreSettings
+from consolidation.core import store
+from consolidation.core.schema import Batch, BatchStatus, Domain, Ministry, SourceSystem
+from consolidation.core.settings import StoreSettings
 
 pytestmark = pytest.mark.integration
 

@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from connectors import Connector
-from consolidation import rawstore
-from consolidation.errors import StageFailed
+from consolidation.core import rawstore
+from consolidation.core.errors import StageFailed
+from consolidation.core.schema import Batch, BatchStatus, RawChunkFile
+from consolidation.core.types import RawChunk
 from consolidation.pipeline.transform import BatchTransform
-from consolidation.schema import Batch, BatchStatus, RawChunkFile
-from consolidation.types import RawChunk
 from tests.pipeline_support import demo_pipeline
 
 

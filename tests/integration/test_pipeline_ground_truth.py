@@ -7,9 +7,9 @@ from collections import defaultdict
 import pytest
 import sqlalchemy as sa
 
+from consolidation.core.schema import ControlTotal
 from consolidation.pipeline import RunResult
 from consolidation.pipeline.match import person_quality
-from consolidation.schema import ControlTotal
 from tests.pipeline_support import FAULT_RULES, DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration

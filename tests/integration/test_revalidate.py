@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from consolidation import quarantine
-from consolidation.schema import IssueStatus
+from consolidation.core.schema import IssueStatus
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -160,8 +160,8 @@ def test_an_unbalanced_entry_flows_with_its_lines_once_corrected(demo: DemoRun) 
 
 
 def test_a_steward_merges_a_grey_zone_pair_and_can_undo_it(demo: DemoRun) -> None:
+    from consolidation.core.schema import MatchReview
     from consolidation.pipeline.match import decide_pair, review_pairs
-    from consolidation.schema import MatchReview
 
     with demo.pipeline.engine.begin() as connection:
         a, b = (

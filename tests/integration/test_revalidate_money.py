@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from consolidation import quarantine
-from consolidation.schema import Grade, table_of
+from consolidation.core.schema import Grade, table_of
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from consolidation.central.config import load_central_config
 from consolidation.central.targets import Selection, configured_targets
-from consolidation.schema import JournalEntry, JournalLine, table_of
+from consolidation.core.schema import JournalEntry, JournalLine, table_of
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from pydantic import SecretStr
 
-from consolidation.odoo_rpc import RetryPolicy, XmlRpcTransport
+from consolidation.core.odoo_rpc import RetryPolicy, XmlRpcTransport
 from tests.odoo_standin import central_standin
 
 

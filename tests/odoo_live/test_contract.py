@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from consolidation.odoo_rpc import OdooError
+from consolidation.core.odoo_rpc import OdooError
 from tests.odoo_live.conftest import Central
 
 pytestmark = pytest.mark.odoo_live

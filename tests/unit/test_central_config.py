@@ -8,7 +8,7 @@ import pytest
 
 from consolidation.central.config import DEFAULT_CONFIG, load_central_config
 from consolidation.central.targets import configured_targets
-from consolidation.errors import ConfigError
+from consolidation.core.errors import ConfigError
 
 
 def _config(tmp_path: Path, **values: str) -> Path:

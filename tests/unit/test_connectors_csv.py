@@ -9,7 +9,7 @@ import pytest
 
 from connectors.base import ConnectorError
 from connectors.csv import SNIFF_BYTES, CsvConnector
-from consolidation.sources import CsvSource
+from consolidation.core.sources import CsvSource
 
 
 def connector(path: Path, **entity: Any) -> CsvConnector:

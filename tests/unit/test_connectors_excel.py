@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from connectors.excel import ExcelConnector
-from consolidation.sources import ExcelSource
+from consolidation.core.sources import ExcelSource
 
 
 def connector(path: Path, **entity: Any) -> ExcelConnector:

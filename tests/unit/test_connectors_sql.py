@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from connectors.base import ConnectorError
 from connectors.sql import SqlConnector, _driver_message, _source, _split_table
-from consolidation.sources import SqlEntity, SqlSource
+from consolidation.core.sources import SqlEntity, SqlSource
 
 
 def connector(url: str, *, chunk_size: int = 50_000, **entity: object) -> SqlConnector:

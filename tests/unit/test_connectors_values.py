@@ -12,7 +12,7 @@ import pytest
 from connectors.base import _source_keys
 from connectors.excel import _text as cell_text
 from connectors.odoo import _converter as odoo_converter
-from consolidation.types import text_table
+from consolidation.core.types import text_table
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,11 @@ from typing import Any
 import openpyxl
 import pytest
 
+from consolidation.core.money import AmountError, AmountSum, decimal_places, parse_amount
+from consolidation.core.sources import CsvSource, ExcelSource, SqlSource, load_sources
 from consolidation.demo import FAULT_IDS, REFERENCE_DATE, DemoManifest, FaultRates, generate
 from consolidation.demo.faults import mojibake
 from consolidation.demo.identity import corrupt_iban, iban_is_valid, make_iban
-from consolidation.money import AmountError, AmountSum, decimal_places, parse_amount
-from consolidation.sources import CsvSource, ExcelSource, SqlSource, load_sources
 
 Row = dict[str, Any]
 _ARABIC_NAME = re.compile(r"^[\u0621-\u064a\u0640 ]+$")

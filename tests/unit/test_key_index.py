@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from consolidation.spill import TextSpill
+from consolidation.core.spill import TextSpill
 from validation import KeyIndex
 from validation.context import repeated_among
 from validation.rules import among

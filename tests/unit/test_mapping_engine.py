@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from consolidation.types import SOURCE_KEY
-from consolidation.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
+from consolidation.core.types import SOURCE_KEY
+from consolidation.core.unified import ENTITIES, ISSUE_COLUMNS, ROW_HASH, FieldType
 from mappings import EntityMapping, MappingError, apply_mapping, load_mapping, row_hashes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mappings"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import mappings.spec
-from consolidation.errors import ConsolidationError
-from consolidation.unified import FieldType
+from consolidation.core.errors import ConsolidationError
+from consolidation.core.unified import FieldType
 from mappings import MappingError, find_mapping, load_mapping
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mappings"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-PROBE = "from consolidation.memory import cap_malloc_arenas; print(cap_malloc_arenas())"
+PROBE = "from consolidation.core.memory import cap_malloc_arenas; print(cap_malloc_arenas())"
 
 
 def _probe(**env: str) -> str:

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from consolidation.money import (
+from consolidation.core.money import (
     AmountError,
     AmountSum,
     control_text,

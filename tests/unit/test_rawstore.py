@@ -4,9 +4,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from consolidation import rawstore
-from consolidation.errors import StoreError
-from consolidation.types import SOURCE_KEY, RawChunk
+from consolidation.core import rawstore
+from consolidation.core.errors import StoreError
+from consolidation.core.types import SOURCE_KEY, RawChunk
 
 
 def _chunk(number: int = 1) -> RawChunk:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from consolidation.settings import Settings
+from consolidation.core.settings import Settings
 
 
 def test_nested_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from consolidation.errors import ConfigError
-from consolidation.sources import load_sources, secret_from_env
+from consolidation.core.errors import ConfigError
+from consolidation.core.sources import load_sources, secret_from_env
 
 GOOD = """\
 ministries:

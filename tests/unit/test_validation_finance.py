@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from consolidation.unified import ENTITIES, ISSUE_COLUMNS
+from consolidation.core.unified import ENTITIES, ISSUE_COLUMNS
 from validation import EntityValidator, ValidationContext
 
 TODAY = date(2026, 6, 30)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from stdnum import iban as stdnum_iban
 
-from consolidation.unified import ENTITIES, ISSUE_COLUMNS
+from consolidation.core.unified import ENTITIES, ISSUE_COLUMNS
 from validation import EntityValidator, ValidationContext, ValidationError, rules_for
 from validation.suites import EntitySuite
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from consolidation.unified import ENTITIES
+from consolidation.core.unified import ENTITIES
 from validation import (
     Rule,
     RuleKind,

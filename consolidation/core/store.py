@@ -15,12 +15,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session, sessionmaker
 
-from consolidation.errors import StoreError
-from consolidation.settings import StoreSettings
+from consolidation.core.errors import StoreError
+from consolidation.core.settings import StoreSettings
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def store_url(settings: StoreSettings) -> sa.URL:

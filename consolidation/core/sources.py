@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from consolidation.config_file import line_of, load_model, read_yaml
-from consolidation.errors import ConfigError
-from consolidation.types import CONTROL_ROLES
+from consolidation.core.config_file import line_of, load_model, read_yaml
+from consolidation.core.errors import ConfigError
+from consolidation.core.types import CONTROL_ROLES
 
 Domain = Literal["hr", "finance"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1256"]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
-from consolidation.money import CURRENCY, SCALE, to_fils
+from consolidation.core.money import CURRENCY, SCALE, to_fils
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from consolidation.errors import ConfigError
+from consolidation.core.errors import ConfigError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from consolidation.errors import StoreError
-from consolidation.types import SOURCE_KEY, RawChunk, text_array
+from consolidation.core.errors import StoreError
+from consolidation.core.types import SOURCE_KEY, RawChunk, text_array
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 

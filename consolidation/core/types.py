@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from consolidation.money import ZERO, AmountSum
+from consolidation.core.money import ZERO, AmountSum
 
 SOURCE_KEY = "_source_key"
 """The column every raw chunk carries: the record's stable key within its source entity."""

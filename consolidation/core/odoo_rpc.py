@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from consolidation.errors import ConsolidationError
+from consolidation.core.errors import ConsolidationError
 
 log = logging.getLogger(__name__)
 

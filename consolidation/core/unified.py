@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from consolidation.types import SOURCE_KEY
+from consolidation.core.types import SOURCE_KEY
 
 ROW_HASH = "_row_hash"
 LINEAGE_COLUMNS = (SOURCE_KEY, ROW_HASH)
