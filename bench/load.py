@@ -31,11 +31,11 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from bench.extract import OUT
-from consolidation.central import CentralLoader, Selection, load_central_config
-from consolidation.central.config import CentralConfig
-from consolidation.central.loader import QUIET
-from consolidation.central.preflight import preflight
-from consolidation.central.targets import TARGETS, Record, Target, configured
+from consolidation.load import CentralLoader, Selection, load_central_config
+from consolidation.load.config import CentralConfig
+from consolidation.load.loader import QUIET
+from consolidation.load.preflight import preflight
+from consolidation.load.targets import TARGETS, Record, Target, configured
 from consolidation.core.odoo_rpc import XmlRpcTransport
 
 STANDIN = """

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from bench.load import STANDIN, _config, _loader, _store, write_results
-from consolidation.central import Selection
+from consolidation.load import Selection
 from consolidation.core.odoo_rpc import XmlRpcTransport
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from consolidation.central import (
+from consolidation.load import (
     CentralLoader,
     LoadReport,
     Selection,
@@ -17,8 +17,8 @@ from consolidation.central import (
     load_central_config,
     transport_factory,
 )
-from consolidation.central.preflight import preflight
-from consolidation.central.rollback import rollback_batch
+from consolidation.load.preflight import preflight
+from consolidation.load.rollback import rollback_batch
 from consolidation.cli.common import (
     JsonOption,
     SourcesOption,

@@ -102,14 +102,14 @@ def demo(
 def _central_step(pipeline: Pipeline) -> None:
     """Load into the Odoo named by ODOO_URL (or CONSOLIDATION_ODOO__URL); without one, show
     the plan of what a load would do."""
-    from consolidation.central import (
+    from consolidation.load import (
         CentralLoader,
         Selection,
         central_settings,
         load_central_config,
         transport_factory,
     )
-    from consolidation.central.preflight import preflight
+    from consolidation.load.preflight import preflight
     from consolidation.cli.central import _Bars, print_load
 
     odoo = central_settings(pipeline.settings.odoo)

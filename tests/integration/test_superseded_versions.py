@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from consolidation.central.config import load_central_config
-from consolidation.central.targets import Selection, configured_targets
+from consolidation.load.config import load_central_config
+from consolidation.load.targets import Selection, configured_targets
 from consolidation.core.schema import JournalEntry, JournalLine, table_of
 from tests.pipeline_support import DemoRun, demo_pipeline
 

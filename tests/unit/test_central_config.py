@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from consolidation.central.config import DEFAULT_CONFIG, load_central_config
-from consolidation.central.targets import configured_targets
+from consolidation.load.config import DEFAULT_CONFIG, load_central_config
+from consolidation.load.targets import configured_targets
 from consolidation.core.errors import ConfigError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from consolidation.central.targets import external_name
+from consolidation.load.targets import external_name
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ the lanes come out as even as the parents allow, so parallel workers have work."
 
 from __future__ import annotations
 
-from consolidation.central.loader import _lanes
-from consolidation.central.targets import Record
+from consolidation.load.loader import _lanes
+from consolidation.load.targets import Record
 
 
 def _record(number: int, group: str, *also: str) -> Record:

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.central.config import CentralConfig, load_central_config
-from consolidation.central.loader import LoadError, _Pages
-from consolidation.central.targets import Record, Selection, Target
+from consolidation.load.config import CentralConfig, load_central_config
+from consolidation.load.loader import LoadError, _Pages
+from consolidation.load.targets import Record, Selection, Target
 
 
 class _Source:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.central.config import TARGET_ORDER
-from consolidation.central.targets import TARGETS, Target
+from consolidation.load.config import TARGET_ORDER
+from consolidation.load.targets import TARGETS, Target
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.odoo_rpc import OdooError, OdooTransport
 from consolidation.core.schema import (

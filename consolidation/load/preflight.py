@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.central.config import CentralConfig
-from consolidation.central.targets import configured_targets, user_company, written_fields
+from consolidation.load.config import CentralConfig
+from consolidation.load.targets import configured_targets, user_company, written_fields
 from consolidation.core.odoo_rpc import OdooError, OdooTransport
 from consolidation.core.schema import Ministry
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from pydantic import SecretStr
 
-from consolidation.central.config import CentralConfig, load_central_config
-from consolidation.central.loader import CentralLoader, LoadError, LoadReport, ModelCounts
-from consolidation.central.targets import Selection
+from consolidation.load.config import CentralConfig, load_central_config
+from consolidation.load.loader import CentralLoader, LoadError, LoadReport, ModelCounts
+from consolidation.load.targets import Selection
 from consolidation.core.errors import ConfigError
 from consolidation.core.odoo_rpc import OdooTransport, RetryPolicy, XmlRpcTransport
 from consolidation.core.settings import OdooSettings

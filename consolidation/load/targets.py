@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.central.config import CentralConfig
+from consolidation.load.config import CentralConfig
 from consolidation.core.odoo_rpc import OdooTransport
 from consolidation.core.schema import (
     Account,

@@ -34,8 +34,8 @@ from sqlalchemy.dialects import postgresql as sa_postgresql
 from sqlalchemy.dialects import sqlite as sa_sqlite
 from sqlalchemy.orm import Session
 
-from consolidation.central.config import CentralConfig
-from consolidation.central.targets import (
+from consolidation.load.config import CentralConfig
+from consolidation.load.targets import (
     Line,
     Record,
     Selection,
