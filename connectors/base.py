@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.sources import EntitySpec, SourceSpec
-from consolidation.core.types import SOURCE_KEY, ControlTotals, RawChunk, text_table
+from consolidation.core.types import CHUNK_ROWS, SOURCE_KEY, ControlTotals, RawChunk, text_table
 
 
 class ConnectorError(ConsolidationError):
@@ -34,7 +34,7 @@ class Connector(ABC):
     kind: ClassVar[str]
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
+        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
     ) -> None:
         self.name = name
         self.spec = spec
@@ -147,7 +147,7 @@ def _content_key(row: tuple[Any, ...]) -> str:
 
 
 def open_connector(
-    name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
+    name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
 ) -> Connector:
     """The connector for a declared source, by its kind."""
     from connectors.csv import CsvConnector

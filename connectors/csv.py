@@ -19,6 +19,7 @@ import pandas as pd
 
 from connectors.base import Connector, ConnectorError
 from consolidation.core.sources import CsvEntity, CsvSource, SourceSpec
+from consolidation.core.types import CHUNK_ROWS
 
 SNIFF_BYTES = 64 * 1024
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -30,7 +31,7 @@ class CsvConnector(Connector):
     kind: ClassVar[str] = "csv"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
+        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
     ) -> None:
         if not isinstance(spec, CsvSource):
             raise TypeError(f"CsvConnector needs a csv source, not {spec.kind!r}")

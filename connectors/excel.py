@@ -22,6 +22,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from connectors.base import Connector
 from consolidation.core.sources import ExcelEntity, ExcelSource, SourceSpec
+from consolidation.core.types import CHUNK_ROWS
 
 # What openpyxl raises for a file that is not an .xlsx workbook, or a damaged one.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, EOFError)
@@ -33,7 +34,7 @@ class ExcelConnector(Connector):
     kind: ClassVar[str] = "excel"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
+        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
     ) -> None:
         if not isinstance(spec, ExcelSource):
             raise TypeError(f"ExcelConnector needs an excel source, not {spec.kind!r}")

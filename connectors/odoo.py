@@ -17,6 +17,7 @@ import pandas as pd
 from connectors.base import Connector, ConnectorError
 from consolidation.core.odoo_rpc import OdooError, XmlRpcTransport
 from consolidation.core.sources import OdooEntity, OdooSource, SourceSpec, secret_from_env
+from consolidation.core.types import CHUNK_ROWS
 
 Convert = Callable[[Any], str | None]
 
@@ -27,7 +28,7 @@ class OdooConnector(Connector):
     kind: ClassVar[str] = "odoo"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
+        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
     ) -> None:
         if not isinstance(spec, OdooSource):
             raise TypeError(f"OdooConnector needs an odoo source, not {spec.kind!r}")

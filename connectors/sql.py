@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from connectors.base import Connector, ConnectorError
 from consolidation.core.sources import SourceSpec, SqlEntity, SqlSource, secret_from_env
+from consolidation.core.types import CHUNK_ROWS
 
 # Messages of drivers (libpq, MariaDB, SQLite) for failures that a retry may cure.
 _TRANSIENT_MARKERS = (
@@ -58,7 +59,7 @@ class SqlConnector(Connector):
     kind: ClassVar[str] = "sql"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = 50_000
+        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
     ) -> None:
         if not isinstance(spec, SqlSource):
             raise TypeError(f"SqlConnector needs a sql source, not {spec.kind!r}")

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from consolidation.core.types import CHUNK_ROWS
+
 
 class StoreSettings(BaseModel):
     """The unified store: an embedded SQLite file by default, PostgreSQL by URL."""
@@ -34,7 +36,7 @@ class SourcesSettings(BaseModel):
         default=Path("var/demo/sources.yaml"),
         description="YAML declaring ministries and their source systems; holds no secrets.",
     )
-    chunk_size: int = Field(default=50_000, ge=1, le=1_000_000)
+    chunk_size: int = Field(default=CHUNK_ROWS, ge=1, le=1_000_000)
 
 
 class OdooSettings(BaseModel):

@@ -15,6 +15,9 @@ from consolidation.core.money import ZERO, AmountSum
 SOURCE_KEY = "_source_key"
 """The column every raw chunk carries: the record's stable key within its source entity."""
 
+CHUNK_ROWS = 50_000
+"""How many records a connector yields per chunk unless told otherwise."""
+
 CONTROL_ROLES = ("debit", "credit", "salary")
 """The amounts whose sums are kept as control totals on a batch."""
 
