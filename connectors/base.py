@@ -4,7 +4,8 @@ A connector yields chunks of raw records (``RawChunk``: an Arrow table whose eve
 text, null for missing), each record with a stable ``_source_key``, and keeps the entity's
 control totals as it goes. Subclasses implement ``_open`` (check the entity and return its
 column names), ``_frames`` (yield text DataFrames, or Arrow text tables, of at most
-``chunk_size`` rows) and optionally ``estimate_rows``.
+``chunk_size`` rows) and optionally ``estimate_rows``. Each implementation registers itself
+under its ``kind`` when its class is defined; ``connectors.open_connector`` looks it up there.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ class ConnectorError(ConsolidationError):
 
 class Connector(ABC):
     kind: ClassVar[str]
+    registry: ClassVar[dict[str, type[Connector]]] = {}
+    """Every implementation by its ``kind``, filled as each class is defined."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is None:
+            return
+        known = Connector.registry.get(kind)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise TypeError(f"{cls.__qualname__} and {known.__qualname__} both have kind {kind!r}")
+        Connector.registry[kind] = cls
 
     def __init__(
         self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
@@ -74,7 +87,7 @@ class Connector(ABC):
         totals = self.totals[entity] = ControlTotals()
         for number, chunk in enumerate(self._frames(entity, since=since), start=1):
             table = chunk if isinstance(chunk, pa.Table) else text_table(chunk)
-            table = table.append_column(SOURCE_KEY, _source_keys(table, spec.key))
+            table = table.append_column(SOURCE_KEY, source_keys(table, spec.key))
             totals.add_chunk(table, spec.control)
             yield RawChunk(source=self.name, entity=entity, number=number, table=table)
 
@@ -116,7 +129,7 @@ class Connector(ABC):
             )
 
 
-def _source_keys(table: pa.Table, key: list[str]) -> pa.Array:
+def source_keys(table: pa.Table, key: list[str]) -> pa.Array:
     """Key values joined by '|'; a record whose key is missing is keyed by a hash of its content."""
     parts = [table.column(column) for column in key]
     if len(parts) == 1:
@@ -144,18 +157,3 @@ def _source_keys(table: pa.Table, key: list[str]) -> pa.Array:
 def _content_key(row: tuple[Any, ...]) -> str:
     text = "\x1f".join("" if value is None else str(value) for value in row)
     return "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
-def open_connector(
-    name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
-) -> Connector:
-    """The connector for a declared source, by its kind."""
-    from connectors.csv import CsvConnector
-    from connectors.excel import ExcelConnector
-    from connectors.odoo import OdooConnector
-    from connectors.sql import SqlConnector
-
-    kinds: dict[str, type[Connector]] = {
-        cls.kind: cls for cls in (SqlConnector, CsvConnector, ExcelConnector, OdooConnector)
-    }
-    return kinds[spec.kind](name, spec, base_dir=base_dir, chunk_size=chunk_size)

@@ -50,12 +50,12 @@ class ExcelConnector(Connector):
         sheet = self._sheet(entity)
         row = next(_rows(sheet, min_row=self._header_row(entity)), ())
         header = list(row)
-        while header and _text(header[-1]) is None:  # formatted but empty columns on the right
+        while header and cell_text(header[-1]) is None:  # formatted but empty columns on the right
             header.pop()
         if not header:
             raise self.error(f"{self._where(entity)} is blank: the sheet has no header there")
         columns = [
-            (_text(value) or "").strip() or f"Unnamed: {index}"
+            (cell_text(value) or "").strip() or f"Unnamed: {index}"
             for index, value in enumerate(header)
         ]
         repeated = sorted({column for column in columns if columns.count(column) > 1})
@@ -69,7 +69,7 @@ class ExcelConnector(Connector):
         rows: list[list[str | None]] = []
         try:
             for row in _rows(sheet, min_row=self._header_row(entity) + 1, max_col=len(columns)):
-                values = [_text(value) for value in row]
+                values = [cell_text(value) for value in row]
                 if any(value is not None for value in values):
                     rows.append(values)
                     if len(rows) == self.chunk_size:
@@ -139,7 +139,7 @@ def _rows(sheet: ReadOnlyWorksheet, **bounds: int) -> Iterator[tuple[Any, ...]]:
     return rows
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
     """A cell value as text; None for an empty cell."""
     if value is None:
         return None

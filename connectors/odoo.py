@@ -64,7 +64,7 @@ class OdooConnector(Connector):
         if entity not in self._types:
             self._open(entity)
         fields = [field for field in _columns(spec) if field != "id"]
-        converters = [_converter(self._types[entity].get(field, "char")) for field in fields]
+        converters = [field_converter(self._types[entity].get(field, "char")) for field in fields]
         domain = self._domain(spec, since)
         last_id = 0
         while True:
@@ -129,7 +129,8 @@ def _columns(spec: OdooEntity) -> list[str]:
     return ["id", *[field for field in spec.fields if field != "id"]]
 
 
-def _converter(field_type: str) -> Convert:
+def field_converter(field_type: str) -> Convert:
+    """How a value of an Odoo field of ``field_type`` becomes text (None for missing)."""
     return _CONVERTERS.get(field_type, _plain)
 
 

@@ -72,7 +72,7 @@ class SqlConnector(Connector):
     def estimate_rows(self, entity: str, *, since: datetime | None = None) -> int | None:
         spec = self._entity(entity)
         columns = self._columns.get(entity) or self._open(entity)
-        src = _source(spec, columns)
+        src = from_clause(spec, columns)
         count = sa.select(sa.func.count()).select_from(src)
         if since is not None:
             count = count.where(self._since_clause(entity, spec, src, since))
@@ -91,14 +91,15 @@ class SqlConnector(Connector):
         spec = self._entity(entity)
         with self._connect() as connection:
             if spec.table is not None:
-                schema, table = _split_table(spec.table)
+                schema, table = split_table(spec.table)
                 try:
                     exists = sa.inspect(connection).has_table(table, schema=schema)
                 except sa.exc.DBAPIError as exc:
                     raise self._db_error(f"cannot look up {self._where(entity)}", exc) from None
                 if not exists:
                     raise self.error(f"{self._where(entity)} does not exist")
-            probe: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(_source(spec, []))
+            source = from_clause(spec, [])
+            probe: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(source)
             try:
                 result = connection.execute(probe.where(sa.text("1 = 0")))
                 names = result.keys()
@@ -123,7 +124,7 @@ class SqlConnector(Connector):
     def _frames(self, entity: str, *, since: datetime | None) -> Iterator[pd.DataFrame | pa.Table]:
         spec = self._entity(entity)
         columns = self._columns.get(entity) or self._open(entity)
-        src = _source(spec, columns)
+        src = from_clause(spec, columns)
         select = sa.select(
             *[sa.cast(src.c[column], sa.Unicode).label(column) for column in columns]
         )
@@ -160,7 +161,7 @@ class SqlConnector(Connector):
             # MariaDB drops a streaming reader idle for net_write_timeout (60 s by default), and
             # a later stage may take longer than that over one chunk.
             connection.exec_driver_sql("SET SESSION net_write_timeout = 3600")
-        cursor = _server_side_cursor(connection)
+        cursor = server_side_cursor(connection)
         if cursor is None:
             result = connection.execution_options(yield_per=self.chunk_size).execute(select)
             for rows in result.partitions():
@@ -297,7 +298,7 @@ class SqlConnector(Connector):
         return url.set(database=str(path))
 
     def _db_error(self, what: str, exc: Exception) -> ConnectorError:
-        message = _driver_message(exc)
+        message = driver_message(exc)
         secret = self._secret.get_secret_value() if self._secret is not None else ""
         if secret:
             message = message.replace(secret, "***")
@@ -306,11 +307,11 @@ class SqlConnector(Connector):
         return self.error(f"{what}: {message}", transient=transient)
 
 
-def _source(spec: SqlEntity, columns: list[str]) -> sa.FromClause:
+def from_clause(spec: SqlEntity, columns: list[str]) -> sa.FromClause:
     """The entity as a FROM clause with the given columns: the table, or the query as a subquery."""
     named: list[sa.ColumnClause[Any]] = [sa.column(column) for column in columns]
     if spec.table is not None:
-        schema, table = _split_table(spec.table)
+        schema, table = split_table(spec.table)
         return sa.table(table, *named, schema=schema)
     assert spec.query is not None
     # A colon in the query is SQL (a time literal, a '::' cast), never a bound parameter.
@@ -318,7 +319,7 @@ def _source(spec: SqlEntity, columns: list[str]) -> sa.FromClause:
     return sa.text(query).columns(*named).subquery("src")
 
 
-def _server_side_cursor(connection: sa.Connection) -> Any | None:
+def server_side_cursor(connection: sa.Connection) -> Any | None:
     """A cursor that fetches rows from the server as they are read, or None for other drivers."""
     driver = connection.dialect.driver
     dbapi_connection: Any = connection.connection.driver_connection
@@ -357,12 +358,13 @@ class _CopyOut(io.RawIOBase):
         return filled
 
 
-def _split_table(table: str) -> tuple[str | None, str]:
+def split_table(table: str) -> tuple[str | None, str]:
+    """'schema.table' as (schema, table); a bare table has no schema."""
     schema, _, name = table.rpartition(".")
     return schema or None, name
 
 
-def _driver_message(exc: Exception) -> str:
+def driver_message(exc: Exception) -> str:
     """The driver's own words, first line only, without SQLAlchemy's statement and links."""
     orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     args: tuple[Any, ...] = getattr(orig, "args", ())

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from connectors.base import Connector, open_connector
+from connectors import Connector, open_connector
 from consolidation.core.sources import SourceSpec
 from consolidation.core.types import SOURCE_KEY, RawChunk
 from tests.fixtures.employee_sources import (

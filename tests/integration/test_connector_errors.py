@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from connectors.base import ConnectorError, open_connector
+from connectors import ConnectorError, open_connector
 from consolidation.core.errors import ConfigError
 from consolidation.core.sources import SourceSpec
 from tests.fixtures.employee_sources import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ConnectorError
+from connectors import ConnectorError
 from connectors.csv import SNIFF_BYTES, CsvConnector
 from consolidation.core.sources import CsvSource
 

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from connectors.base import ConnectorError
-from connectors.sql import SqlConnector, _driver_message, _source, _split_table
+from connectors import ConnectorError
+from connectors.sql import SqlConnector, driver_message, from_clause, split_table
 from consolidation.core.sources import SqlEntity, SqlSource
 
 
@@ -31,13 +31,13 @@ def connector(url: str, *, chunk_size: int = 50_000, **entity: object) -> SqlCon
 
 
 def test_split_table() -> None:
-    assert _split_table("employee") == (None, "employee")
-    assert _split_table("hr.employee") == ("hr", "employee")
+    assert split_table("employee") == (None, "employee")
+    assert split_table("hr.employee") == ("hr", "employee")
 
 
 def test_a_query_keeps_its_colons_and_loses_its_semicolon() -> None:
     spec = SqlEntity(key=["a"], query="SELECT a FROM t WHERE ts > '2025-01-01 10:15:00' ;\n")
-    select = sa.select(_source(spec, ["a"]).c.a)
+    select = sa.select(from_clause(spec, ["a"]).c.a)
     compiled = select.compile(dialect=sa.create_engine("sqlite://").dialect)
 
     assert "'2025-01-01 10:15:00'" in str(compiled)
@@ -51,8 +51,8 @@ def test_driver_message_is_the_drivers_first_line() -> None:
         "SELECT 1", {}, Exception("connection failed: refused\n\tIs the server running?")
     )
 
-    assert _driver_message(mariadb) == "Access denied for 'hr' (error 1045)"
-    assert _driver_message(libpq) == "connection failed: refused"
+    assert driver_message(mariadb) == "Access denied for 'hr' (error 1045)"
+    assert driver_message(libpq) == "connection failed: refused"
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_an_unknown_dialect_is_a_connector_error() -> None:
 def test_a_driver_without_a_known_server_side_cursor_streams_through_sqlalchemy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("connectors.sql._server_side_cursor", lambda connection: None)
+    monkeypatch.setattr("connectors.sql.server_side_cursor", lambda connection: None)
     with sqlite3.connect(tmp_path / "hr.db") as database:
         database.execute("CREATE TABLE employee (emp_no VARCHAR(6), updated_at TIMESTAMP)")
         database.executemany(

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from connectors.base import _source_keys
-from connectors.excel import _text as cell_text
-from connectors.odoo import _converter as odoo_converter
+from connectors.base import source_keys
+from connectors.excel import cell_text
+from connectors.odoo import field_converter
 from consolidation.core.types import text_table
 
 
@@ -70,7 +70,7 @@ def test_excel_cell_text(value: Any, text: str | None) -> None:
     ],
 )
 def test_odoo_field_text(field_type: str, value: Any, text: str | None) -> None:
-    assert odoo_converter(field_type)(value) == text
+    assert field_converter(field_type)(value) == text
 
 
 def test_source_keys_join_key_columns_and_hash_records_without_a_key() -> None:
@@ -88,13 +88,13 @@ def test_source_keys_join_key_columns_and_hash_records_without_a_key() -> None:
     content = "\x1f".join(["", "", "بلا رقم"])
     hashed = "#" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:20]
 
-    assert _source_keys(table, ["ministry", "emp_no"]).to_pylist() == [
+    assert source_keys(table, ["ministry", "emp_no"]).to_pylist() == [
         "MOH|7",
         "MOH|",
         "|9",
         hashed,
     ]
-    single = _source_keys(table, ["emp_no"]).to_pylist()
+    single = source_keys(table, ["emp_no"]).to_pylist()
     assert single[0] == "7" and single[2] == "9"
     assert single[1] == "#" + hashlib.sha256(b"MOH\x1f\x1fAli").hexdigest()[:20]
     assert single[3] == hashed
