@@ -90,8 +90,8 @@ from mappings.transforms import (
     SPACES,
     TRANSFORMS,
     Join,
-    Money,
     ParamError,
+    ParseMoney,
     Step,
     make_step,
     parse_const,
@@ -216,7 +216,7 @@ class FieldMapping:
     @property
     def scale(self) -> int | None:
         """The decimals the mapping says a money field should carry (``money``'s ``scale``)."""
-        return next((step.scale for step in self.steps if isinstance(step, Money)), None)
+        return next((step.scale for step in self.steps if isinstance(step, ParseMoney)), None)
 
 
 @dataclass(frozen=True)

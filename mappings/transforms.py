@@ -7,7 +7,7 @@ rows, so a step sees each distinct text once; steps are vectorized anyway, for t
 values hardly repeat (line numbers, names).
 
 A step never turns a bad value into a silent null: a non-blank value it cannot convert is
-returned as missing *and* reported as a ``Failure`` (a problem name such as
+returned as missing *and* reported as a ``ValueFailure`` (a problem name such as
 ``unparseable_date`` and a plain-language reason), which the engine turns into an issue row.
 """
 
@@ -69,7 +69,7 @@ class ParamError(ValueError):
 
 
 @dataclass(frozen=True)
-class Failure:
+class ValueFailure:
     """Values a step could not convert: ``mask`` marks them, ``reasons`` says why (aligned)."""
 
     problem: str
@@ -80,7 +80,7 @@ class Failure:
 @dataclass(frozen=True)
 class StepResult:
     values: pd.Series
-    failures: tuple[Failure, ...] = ()
+    failures: tuple[ValueFailure, ...] = ()
 
 
 class Step(ABC):
@@ -316,7 +316,7 @@ class _DateParser:
     calendar: Literal["gregorian", "hijri"]
     noun: str = "date"
 
-    def parse(self, values: pd.Series) -> tuple[npt.NDArray[np.int64], tuple[Failure, ...]]:
+    def parse(self, values: pd.Series) -> tuple[npt.NDArray[np.int64], tuple[ValueFailure, ...]]:
         texts = _text(values.str.translate(DIGITS).str.strip(SPACES))
         present = _present(texts)
         size = len(texts)
@@ -350,7 +350,7 @@ class _DateParser:
                     f"is ambiguous: it reads as {' or as '.join(readings)}, "
                     "and the mapping cannot tell which is meant"
                 )
-            failures.append(Failure("ambiguous_date", ambiguous, reasons))
+            failures.append(ValueFailure("ambiguous_date", ambiguous, reasons))
         if unparsed.any() or out_of_range.any():
             calendar = "Hijri (Umm al-Qura) " if self.calendar == "hijri" else ""
             reasons = _reasons(
@@ -372,7 +372,7 @@ class _DateParser:
             reasons[out_of_range] = (
                 f"is outside the dates the system can hold ({NS_FIRST_DAY} to {NS_LAST_DAY})"
             )
-            failures.append(Failure("unparseable_date", unparsed | out_of_range, reasons))
+            failures.append(ValueFailure("unparseable_date", unparsed | out_of_range, reasons))
         days = np.where(any_parsed & ~ambiguous & ~out_of_range, first, _NAT)
         return days, tuple(failures)
 
@@ -451,7 +451,7 @@ class Period(Step):
 
 
 @dataclass(frozen=True)
-class Money(Step):
+class ParseMoney(Step):
     """An exact ``Decimal`` as written, through ``consolidation.core.money.parse_amount``; never
     rounded (``scale`` records the scale the source should have, for validation)."""
 
@@ -483,8 +483,8 @@ class Money(Step):
         result = pd.Series(amounts, index=values.index, dtype=object, copy=False)
         if not bad.any():
             return StepResult(result)
-        failure = Failure("unparseable_amount", bad, _reasons(len(texts), bad, "is not an amount"))
-        return StepResult(result, (failure,))
+        reasons = _reasons(len(texts), bad, "is not an amount")
+        return StepResult(result, (ValueFailure("unparseable_amount", bad, reasons),))
 
 
 _WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
@@ -517,7 +517,7 @@ class Int(Step):
         if not bad.any():
             return StepResult(result)
         reasons = _reasons(len(texts), bad, "is not a whole number")
-        return StepResult(result, (Failure("unparseable_int", bad, reasons),))
+        return StepResult(result, (ValueFailure("unparseable_int", bad, reasons),))
 
 
 @dataclass(frozen=True)
@@ -529,7 +529,7 @@ class _Translate(Step):
     ignore_case: bool
 
     @abstractmethod
-    def missing(self, size: int, mask: BoolArray) -> Failure: ...
+    def missing(self, size: int, mask: BoolArray) -> ValueFailure: ...
 
     def apply(self, values: pd.Series) -> StepResult:
         keys = _text(values.str.strip(SPACES))
@@ -573,10 +573,10 @@ class Code(_Translate):
             raise ParamError("map", "'code' needs 'map', e.g. {M: male, F: female}")
         return cls(MappingProxyType(_keyed(table, ignore_case, "map")), ignore_case)
 
-    def missing(self, size: int, mask: BoolArray) -> Failure:
+    def missing(self, size: int, mask: BoolArray) -> ValueFailure:
         known = _listing(sorted(self.table))
         reason = f"is not one of the codes the mapping knows ({known})"
-        return Failure("unmapped_code", mask, _reasons(size, mask, reason))
+        return ValueFailure("unmapped_code", mask, _reasons(size, mask, reason))
 
 
 @lru_cache(maxsize=64)
@@ -645,9 +645,9 @@ class Lookup(_Translate):
         pairs = read_lookup(base_dir / table, key, value)
         return cls(MappingProxyType(_keyed(pairs, ignore_case, "table")), ignore_case, table, key)
 
-    def missing(self, size: int, mask: BoolArray) -> Failure:
+    def missing(self, size: int, mask: BoolArray) -> ValueFailure:
         reason = f"is not in the lookup table {self.source} (column {self.key_column})"
-        return Failure("lookup_missing", mask, _reasons(size, mask, reason))
+        return ValueFailure("lookup_missing", mask, _reasons(size, mask, reason))
 
 
 _SPLIT_PARTS: dict[str, str] = {
@@ -720,7 +720,7 @@ TRANSFORMS: dict[str, type[Step]] = {
         Pad,
         Date,
         Period,
-        Money,
+        ParseMoney,
         Int,
         Code,
         Lookup,
