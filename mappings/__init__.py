@@ -6,14 +6,8 @@ chunk and returns the typed unified frame and the issues found.
 """
 
 from mappings.engine import MappedChunk, apply_mapping, row_hashes
-from mappings.spec import (
-    EntityMapping,
-    FieldMapping,
-    MappingError,
-    SourceMapping,
-    find_mapping,
-    load_mapping,
-)
+from mappings.loader import find_mapping, load_mapping
+from mappings.spec import EntityMapping, FieldMapping, MappingError, SourceMapping
 from mappings.transforms import TRANSFORMS
 
 __all__ = [
