@@ -14,24 +14,11 @@ from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberError
 
 from consolidation.core.money import ZERO, from_fils
+from validation.columns import among, amounts, fils, passing, present, text
 from validation.context import KeyIndex, ValidationContext, key_hashes
-from validation.rules import (
-    Rule,
-    Severity,
-    a,
-    among,
-    amounts,
-    decimals_rules,
-    entity_rule,
-    fils,
-    issue_rows,
-    mojibake_rules,
-    noun,
-    passing,
-    present,
-    rule,
-    text,
-)
+from validation.field_rules import decimals_rules, mojibake_rules
+from validation.messages import a, issue_rows, noun
+from validation.rules import Rule, Severity, entity_rule, rule
 
 
 def listed(frame: pd.DataFrame, field: str, codes: set[str] | KeyIndex | None) -> pd.Series:

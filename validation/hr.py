@@ -14,23 +14,11 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from consolidation.core.money import ZERO
 from consolidation.core.types import SOURCE_KEY
+from validation.columns import among, amounts, matches, passing, present, text
 from validation.context import ValidationContext
-from validation.rules import (
-    Rule,
-    Severity,
-    among,
-    amounts,
-    as_text,
-    decimals_rules,
-    entity_rule,
-    issue_rows,
-    matches,
-    mojibake_rules,
-    passing,
-    present,
-    rule,
-    text,
-)
+from validation.field_rules import decimals_rules, mojibake_rules
+from validation.messages import as_text, issue_rows
+from validation.rules import Rule, Severity, entity_rule, rule
 from validation.suites import NINE_DIGITS
 
 ONE = Decimal(1)

@@ -24,27 +24,18 @@ import pyarrow.compute as pc
 from consolidation.core.spill import TextSpill
 from consolidation.core.types import SOURCE_KEY
 from consolidation.core.unified import ENTITIES, EntitySchema, FieldType, empty_issues
+from validation.columns import FILS_PREFIX, fils, fils_column, strings
 from validation.context import ValidationContext
 from validation.context import repeated_among as twice
+from validation.messages import a, as_text, issue_rows, label, mask, noun, render
 from validation.rules import (
-    FILS_PREFIX,
     Rule,
     RuleKind,
     Severity,
     ValidationError,
-    a,
     all_rules,
-    as_text,
     entity_rule,
-    fils,
-    fils_column,
-    issue_rows,
-    label,
-    mask,
-    noun,
-    render,
     rules_for,
-    strings,
 )
 from validation.suites import EntitySuite
 

@@ -39,18 +39,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from consolidation.core.unified import ENTITIES, FieldType
+from validation.columns import strings
 from validation.context import ValidationContext
-from validation.rules import (
-    Rule,
-    RuleKind,
-    Severity,
-    ValidationError,
-    a,
-    expectation,
-    label,
-    noun,
-    strings,
-)
+from validation.messages import a, label, noun
+from validation.rules import Rule, RuleKind, Severity, ValidationError, expectation
 
 ROW = "_row"
 """The index name of the view GE sees: the row's position in the chunk."""

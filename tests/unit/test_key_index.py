@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from consolidation.core.spill import TextSpill
 from validation import KeyIndex
+from validation.columns import among
 from validation.context import repeated_among
-from validation.rules import among
 
 
 def test_keys_are_found_and_missing_values_are_not() -> None:

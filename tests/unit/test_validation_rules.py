@@ -23,8 +23,11 @@ from validation import (
     rules_for,
 )
 from validation.catalog import DOC, render
+from validation.columns import among, fils_column
+from validation.field_rules import repaired
 from validation.hr import iban_problem
-from validation.rules import among, fils_column, mask, repaired, rule
+from validation.messages import mask
+from validation.rules import rule
 
 ID = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_0-9]+$")
 
