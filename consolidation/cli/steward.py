@@ -160,8 +160,7 @@ def print_run(result: RunResult) -> None:
 
 
 def print_quarantine_summary(pipeline: Pipeline) -> None:
-    with pipeline.session() as session:
-        rows = quarantine.summary(session)
+    rows = pipeline.quarantine.summary()
     if not rows:
         console.print("The quarantine is empty.")
         return
@@ -200,9 +199,10 @@ def revalidate(
         f"checked {result.checked} quarantined records; released {released}; "
         f"{result.still_quarantined} still quarantined; {result.new_issues} new issues"
     )
-    if any(result.released.values()):
-        persons, vendors = pipeline.match()
-        console.print(f"re-matched: {persons.clusters:,} persons, {vendors.clusters:,} partners")
+    if result.persons is not None and result.vendors is not None:
+        console.print(
+            f"re-matched: {result.persons.clusters:,} persons, {result.vendors.clusters:,} partners"
+        )
 
 
 # --- issues -------------------------------------------------------------------------------------
@@ -229,8 +229,7 @@ def issues_list(
     filters = quarantine.IssueFilter(
         rule=rule, ministry=ministry, status=status, source=source, limit=limit
     )
-    with pipeline.session() as session:
-        rows = quarantine.list_issues(session, filters)
+    rows = pipeline.quarantine.list_issues(filters)
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -269,8 +268,7 @@ def issues_summary(as_json: JsonOption = False) -> None:
     """Open issues by rule and ministry."""
     pipeline = _pipeline()
     if as_json:
-        with pipeline.session() as session:
-            print(json.dumps(quarantine.summary(session), indent=2))
+        print(json.dumps(pipeline.quarantine.summary(), indent=2))
         return
     print_quarantine_summary(pipeline)
 
@@ -291,15 +289,13 @@ def issues_export(
         raise ConsolidationError(f"--format {export_format!r} is not supported; expected xlsx")
     pipeline = _pipeline()
     filters = quarantine.IssueFilter(rule=rule, ministry=ministry, status=status, source=source)
-    with pipeline.session() as session:
-        counts = quarantine.export_xlsx(session, out, filters)
+    counts = pipeline.quarantine.export_xlsx(out, filters)
     console.print(f"wrote {out}: {sum(counts.values())} issues on {len(counts)} sheets")
 
 
 def _decide(ids: list[int], status: IssueStatus, note: str | None) -> None:
     pipeline = _pipeline()
-    with pipeline.session() as session:
-        count = quarantine.decide(session, ids, status, actor=pipeline.settings.operator, note=note)
+    count = pipeline.quarantine.decide(ids, status, actor=pipeline.settings.operator, note=note)
     console.print(
         f"{count} issues {status.value}; run `consolidate revalidate` to let records flow"
     )
@@ -332,32 +328,8 @@ def issues_reopen(ids: list[int], note: NoteOption = None) -> None:
 @quarantine_app.command("show")
 def quarantine_show(source: str, entity: str, key: str) -> None:
     """A quarantined record: its mapped values, corrections and issues."""
-    pipeline = _pipeline()
-    with pipeline.session() as session:
-        record = quarantine._record(session, source, entity, key)
-        if record is None:
-            raise ConsolidationError(f"no quarantined {entity} record {key!r} in source {source!r}")
-        issues = quarantine.list_issues(session, quarantine.IssueFilter(source=source))
-        print(
-            json.dumps(
-                {
-                    "source": source,
-                    "entity": entity,
-                    "source_key": key,
-                    "status": record.status.value,
-                    "reason": record.reason,
-                    "held_by": record.held_by,
-                    "data": record.data,
-                    "corrected": record.corrected,
-                    "correction_stale": record.correction_stale,
-                    "issues": [
-                        i for i in issues if i["source_key"] == key and i["entity"] == entity
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+    shown = _pipeline().quarantine.record(source, entity, key)
+    print(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
 @quarantine_app.command("fix")
@@ -375,8 +347,7 @@ def quarantine_fix(
             raise ConsolidationError(f"--set {item!r}: expected field=value")
         pairs[name.strip()] = value
     pipeline = _pipeline()
-    with pipeline.session() as session:
-        quarantine.correct(session, source, entity, key, pairs, actor=pipeline.settings.operator)
+    pipeline.quarantine.correct(source, entity, key, pairs, actor=pipeline.settings.operator)
     console.print(
         f"corrected {', '.join(pairs)} of {source} {entity} {key}; "
         "run `consolidate revalidate` to re-check it"

@@ -17,8 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from consolidation.core.types import text_array
 
 TEXT = pa.large_string()
 
@@ -79,3 +82,28 @@ class TextSpill:
 
 def _remove(path: str) -> None:
     Path(path).unlink(missing_ok=True)
+
+
+class KeySet:
+    """Keys gathered chunk by chunk, kept as Arrow text (one buffer a chunk) until they are first
+    read as a set. Python strings made one per key while the chunks come and go would each pin
+    a piece of the chunks' freed memory, so the process would grow with the source."""
+
+    def __init__(self) -> None:
+        self._parts: list[pa.Array] = []
+        self._set: set[str] | None = None
+
+    def add(self, keys: pd.Series) -> None:
+        if keys.empty:
+            return
+        if self._set is not None:
+            self._set.update(keys)
+        else:
+            self._parts.append(text_array(keys))
+
+    @property
+    def as_set(self) -> set[str]:
+        if self._set is None:
+            self._set = set(pa.chunked_array(self._parts, pa.string()).to_pylist())
+            self._parts.clear()
+        return self._set

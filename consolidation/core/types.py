@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -95,3 +96,26 @@ class ControlTotals:
 
     def unparseable(self) -> int:
         return sum(running.unparseable for running in self.amounts.values())
+
+
+class ProgressSink(Protocol):
+    """Where long work reports its progress (a Rich bar on a terminal, plain lines in CI)."""
+
+    def start(self, label: str, total: int | None) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    """Progress nobody watches."""
+
+    def start(self, label: str, total: int | None) -> None:
+        pass
+
+    def advance(self, rows: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass

@@ -205,3 +205,18 @@ ENTITIES: dict[str, EntitySchema] = {
 
 def empty_issues() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in ISSUE_COLUMNS})
+
+
+ENTITY_ORDER = (
+    "grade",
+    "org_unit",
+    "job",
+    "account",
+    "vendor",
+    "employee",
+    "payroll_line",
+    "journal_entry",
+    "journal_line",
+    "opening_balance",
+)
+"""Dependencies first: a job needs its grade, an employee its org unit and job, a line its entry."""

@@ -14,7 +14,7 @@ from consolidation.core import rawstore
 from consolidation.core.errors import StageFailed
 from consolidation.core.schema import Batch, BatchStatus, RawChunkFile
 from consolidation.core.types import RawChunk
-from consolidation.pipeline.transform import BatchTransform
+from consolidation.staging import batch as staging_batch
 from tests.pipeline_support import demo_pipeline
 
 
@@ -38,10 +38,10 @@ def test_a_failure_after_pass_1_stages_nothing_and_a_rerun_stages_all(
     reference = pipeline.load_reference()
     extract = pipeline.extract(finance)
 
-    def broken(self: BatchTransform, connection: sa.Connection) -> None:
+    def broken(*_args: object) -> None:
         raise StageFailed("the disk filled up while writing issues")
 
-    monkeypatch.setattr(BatchTransform, "_write_issues", broken)
+    monkeypatch.setattr(staging_batch, "write_issues", broken)
     with pytest.raises(StageFailed, match="disk filled up"):
         pipeline.transform(extract.batch_id, finance, reference=reference)
     for table in ("journal_entry", "journal_line", "source_account", "quarantine_record"):

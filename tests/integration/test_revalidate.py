@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from consolidation import quarantine
-from consolidation.core.schema import IssueStatus
+from consolidation.core.schema import IssueStatus, QuarantineRecord
+from consolidation.quarantine import IssueFilter
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -38,10 +38,9 @@ def test_a_corrected_iban_flows_on_after_revalidation(demo: DemoRun) -> None:
     fault = _fault(demo, "bad_iban_checksum", "moh_hr")
     key = fault["source_key"]
     assert _one(demo, "SELECT COUNT(*) FROM employment WHERE source_key = :k", k=key) == 0
-    with demo.pipeline.session() as session:
-        quarantine.correct(
-            session, "moh_hr", "employee", key, {"iban": "BH67BMAG00001299123456"}, actor="steward"
-        )
+    demo.pipeline.quarantine.correct(
+        "moh_hr", "employee", key, {"iban": "BH67BMAG00001299123456"}, actor="steward"
+    )
     result = demo.pipeline.revalidate(source="moh_hr")
     assert result.released.get("employee") == 1
     assert (
@@ -76,10 +75,9 @@ def test_a_corrected_iban_flows_on_after_revalidation(demo: DemoRun) -> None:
 
 def test_a_bad_correction_stays_quarantined_with_a_new_issue(demo: DemoRun) -> None:
     key = _fault(demo, "bad_iban_checksum", "moh_hr")["source_key"]
-    with demo.pipeline.session() as session:
-        quarantine.correct(
-            session, "moh_hr", "employee", key, {"email": "not-an-email"}, actor="steward"
-        )
+    demo.pipeline.quarantine.correct(
+        "moh_hr", "employee", key, {"email": "not-an-email"}, actor="steward"
+    )
     result = demo.pipeline.revalidate(source="moh_hr")
     assert result.released.get("employee", 0) == 0
     assert result.new_issues >= 1
@@ -88,32 +86,24 @@ def test_a_bad_correction_stays_quarantined_with_a_new_issue(demo: DemoRun) -> N
 
 def test_a_waived_warning_or_error_no_longer_blocks(demo: DemoRun) -> None:
     key = _fault(demo, "hire_before_18", "moh_hr")["source_key"]
-    with demo.pipeline.session() as session:
-        [issue] = [
-            i
-            for i in quarantine.list_issues(session, quarantine.IssueFilter(source="moh_hr"))
-            if i["source_key"] == key
-        ]
-        quarantine.decide(
-            session,
-            [issue["id"]],
-            IssueStatus.WAIVED,
-            actor="steward",
-            note="hired under a youth programme",
-        )
+    service = demo.pipeline.quarantine
+    [issue] = [
+        i for i in service.list_issues(IssueFilter(source="moh_hr")) if i["source_key"] == key
+    ]
+    service.decide(
+        [issue["id"]], IssueStatus.WAIVED, actor="steward", note="hired under a youth programme"
+    )
     assert demo.pipeline.revalidate(source="moh_hr").released.get("employee") == 1
     assert _one(demo, "SELECT COUNT(*) FROM employment WHERE source_key = :k", k=key) == 1
 
 
 def test_a_rejected_record_is_counted_as_rejected_on_the_next_run(demo: DemoRun) -> None:
     key = _fault(demo, "mojibake", "moh_hr")["source_key"]
-    with demo.pipeline.session() as session:
-        [issue] = [
-            i
-            for i in quarantine.list_issues(session, quarantine.IssueFilter(source="moh_hr"))
-            if i["source_key"] == key
-        ]
-        quarantine.decide(session, [issue["id"]], IssueStatus.REJECTED, actor="steward")
+    service = demo.pipeline.quarantine
+    [issue] = [
+        i for i in service.list_issues(IssueFilter(source="moh_hr")) if i["source_key"] == key
+    ]
+    service.decide([issue["id"]], IssueStatus.REJECTED, actor="steward")
     result = demo.pipeline.run(["moh_hr"])
     [employees] = [o for o in result.transforms[0].outcomes if o.target == "employee"]
     assert employees.rejected == 1
@@ -126,9 +116,7 @@ def test_an_unbalanced_entry_flows_with_its_lines_once_corrected(demo: DemoRun) 
         lines = [
             r
             for r in session.scalars(
-                sa.select(quarantine.QuarantineRecord).filter_by(
-                    source_system="mof_gl", entity="journal_line"
-                )
+                sa.select(QuarantineRecord).filter_by(source_system="mof_gl", entity="journal_line")
             )
             if r.data.get("entry_no") == entry
         ]
@@ -139,15 +127,13 @@ def test_an_unbalanced_entry_flows_with_its_lines_once_corrected(demo: DemoRun) 
     from decimal import Decimal
 
     fixed = Decimal(first_credit.data["credit"]) + Decimal(str(round(debit - credit, 3)))
-    with demo.pipeline.session() as session:
-        quarantine.correct(
-            session,
-            "mof_gl",
-            "journal_line",
-            first_credit.source_key,
-            {"credit": str(fixed)},
-            actor="steward",
-        )
+    demo.pipeline.quarantine.correct(
+        "mof_gl",
+        "journal_line",
+        first_credit.source_key,
+        {"credit": str(fixed)},
+        actor="steward",
+    )
     result = demo.pipeline.revalidate(source="mof_gl")
     assert result.released.get("journal_entry") == 1
     assert result.released.get("journal_line") == len(lines)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from consolidation import quarantine
-from consolidation.core.schema import Grade, table_of
+from consolidation.core.schema import Grade, QuarantineRecord, table_of
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -59,9 +58,7 @@ def _bad_iban_within_band(run: DemoRun) -> tuple[str, tuple[Decimal, Decimal]]:
     }
     with run.pipeline.session() as session:
         records = session.scalars(
-            sa.select(quarantine.QuarantineRecord).filter_by(
-                source_system="moh_hr", entity="employee"
-            )
+            sa.select(QuarantineRecord).filter_by(source_system="moh_hr", entity="employee")
         ).all()
         candidates = [(r.source_key, dict(r.data)) for r in records]
     for key, data in candidates:
@@ -84,8 +81,7 @@ def _bad_iban_within_band(run: DemoRun) -> tuple[str, tuple[Decimal, Decimal]]:
 
 def test_a_corrected_employee_is_checked_against_its_real_band(demo: DemoRun) -> None:
     key, _band = _bad_iban_within_band(demo)
-    with demo.pipeline.session() as session:
-        quarantine.correct(session, "moh_hr", "employee", key, {"iban": GOOD_IBAN}, actor="s")
+    demo.pipeline.quarantine.correct("moh_hr", "employee", key, {"iban": GOOD_IBAN}, actor="s")
     result = demo.pipeline.revalidate(source="moh_hr")
     assert result.released.get("employee") == 1
     assert _band_issues(demo, key) == 0, "a salary within its band was flagged against it"
@@ -94,15 +90,13 @@ def test_a_corrected_employee_is_checked_against_its_real_band(demo: DemoRun) ->
 def test_a_corrected_salary_above_its_band_is_flagged(demo: DemoRun) -> None:
     key, (_low, high) = _bad_iban_within_band(demo)
     above = str(high + Decimal("0.001"))
-    with demo.pipeline.session() as session:
-        quarantine.correct(
-            session,
-            "moh_hr",
-            "employee",
-            key,
-            {"iban": GOOD_IBAN, "base_salary": above},
-            actor="s",
-        )
+    demo.pipeline.quarantine.correct(
+        "moh_hr",
+        "employee",
+        key,
+        {"iban": GOOD_IBAN, "base_salary": above},
+        actor="s",
+    )
     result = demo.pipeline.revalidate(source="moh_hr")
     # a warning: the record flows on, and the steward sees the salary above its band
     assert result.released.get("employee") == 1

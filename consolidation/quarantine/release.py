@@ -1,26 +1,29 @@
-"""Revalidate: re-check quarantined records after stewards corrected or waived their issues,
-and let the ones that now pass flow on into the unified store.
+"""Release: re-check quarantined records after stewards corrected or waived their issues, and
+let the ones that now pass flow on into the unified store.
 
-A record is checked with its steward's corrections applied, against what the store knows of
-its source (grades, org units, jobs, employees, entries, the crosswalk, open periods). Waived
-issues no longer block. Dependants move together: an entry flows with all its lines or not at
-all, and a payroll line only once its employee is in the store.
+A record is checked with its steward's corrections applied (unless they went stale), against
+what the store knows of its source (grades, org units, jobs, employees, entries, the
+crosswalk, open periods). Waived issues no longer block. Dependants move together: an entry
+flows with all its lines or not at all, and a payroll line only once its employee is in the
+store. Staging the released records is the caller's (``stage``): the quarantine does not
+depend on the staging stage, the pipeline wires them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import pandas as pd
 import sqlalchemy as sa
 
+from consolidation.core import audit
+from consolidation.core.reference import ReferenceData
 from consolidation.core.schema import (
-    AuditEvent,
     BatchEntity,
     Grade,
     IssueStatus,
@@ -30,50 +33,37 @@ from consolidation.core.schema import (
     ValidationIssue,
     table_of,
 )
+from consolidation.core.sources import SourceSpec
 from consolidation.core.types import SOURCE_KEY
-from consolidation.core.unified import ENTITIES, ROW_HASH, FieldType
-from consolidation.pipeline.transform import ENTITY_ORDER
-from consolidation.reference import ReferenceData
-from consolidation.staging import Stager
+from consolidation.core.unified import ENTITY_ORDER
+from consolidation.quarantine.records import records_frame
+from consolidation.quarantine.settings import QuarantineSettings
 from validation import EntityValidator, ValidationContext
-
-if TYPE_CHECKING:
-    from consolidation.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
 
+class StageRecords(Protocol):
+    """Stages released records of one source's batch into the unified store."""
+
+    def __call__(
+        self,
+        connection: sa.Connection,
+        *,
+        source: str,
+        ministry_id: int,
+        batch_id: int,
+        entity: str,
+        frame: pd.DataFrame,
+    ) -> None: ...
+
+
 @dataclass
-class RevalidateResult:
+class ReleaseResult:
     checked: int = 0
     released: dict[str, int] = field(default_factory=dict)
     still_quarantined: int = 0
     new_issues: int = 0
-
-
-def _frame(entity: str, records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Quarantined records (JSON text values) back in the mapped shape of ``entity``."""
-    schema = ENTITIES[entity]
-    columns: dict[str, Any] = {}
-    for name, spec in schema.fields.items():
-        values = [r.get(name) for r in records]
-        if spec.type is FieldType.DATE:
-            columns[name] = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(
-                "datetime64[ns]"
-            )
-        elif spec.type is FieldType.MONEY:
-            columns[name] = pd.Series(
-                [None if v is None else Decimal(str(v)) for v in values], dtype=object
-            )
-        elif spec.type is FieldType.INT:
-            columns[name] = pd.Series(
-                [None if v is None else int(v) for v in values], dtype="Int64"
-            )
-        else:
-            columns[name] = pd.Series([None if v is None else str(v) for v in values], dtype=object)
-    columns[SOURCE_KEY] = pd.Series([r[SOURCE_KEY] for r in records], dtype=object)
-    columns[ROW_HASH] = pd.Series([r.get(ROW_HASH) for r in records], dtype=object)
-    return pd.DataFrame(columns)
 
 
 def _context(
@@ -82,8 +72,7 @@ def _context(
     spec_domain: str,
     ministry: str,
     reference: ReferenceData,
-    reference_date: date,
-    min_age: int,
+    settings: QuarantineSettings,
     quarantined: dict[str, list[dict[str, Any]]],
 ) -> ValidationContext:
     def codes(sql: str) -> set[str]:
@@ -91,8 +80,8 @@ def _context(
 
     finance = spec_domain == "finance"
     context = ValidationContext(
-        reference_date=reference_date,
-        min_age_at_hire=min_age,
+        reference_date=settings.reference_date,
+        min_age_at_hire=settings.min_age_at_hire,
         crosswalk=reference.crosswalk.get(ministry, set()) if finance else None,
         open_periods=reference.open_periods if finance else None,
     )
@@ -123,40 +112,33 @@ def _context(
     return context
 
 
-def revalidate(pipeline: Pipeline, *, source: str | None = None) -> RevalidateResult:
-    """Re-check every open quarantined record (of one source, or all) and release what passes."""
-    result = RevalidateResult()
-    reference = pipeline.load_reference()
-    reference_date = pipeline.settings.validation.reference_date or date.today()
-    actor = pipeline.settings.operator
-    sources = [source] if source else list(pipeline.config.sources)
-    for name in sources:
-        spec = pipeline.config.source(name)
-        with pipeline.engine.begin() as connection:
-            _revalidate_source(
-                connection,
-                pipeline,
-                name,
-                spec.domain,
-                spec.ministry,
-                reference,
-                reference_date,
-                actor,
-                result,
-            )
+def release(
+    engine: sa.Engine,
+    settings: QuarantineSettings,
+    sources: Mapping[str, SourceSpec],
+    reference: ReferenceData,
+    *,
+    actor: str,
+    stage: StageRecords,
+) -> ReleaseResult:
+    """Re-check every open quarantined record of these sources and release what passes, one
+    transaction per source."""
+    result = ReleaseResult()
+    for name, spec in sources.items():
+        with engine.begin() as connection:
+            _release_source(connection, settings, name, spec, reference, actor, stage, result)
     return result
 
 
-def _revalidate_source(
+def _release_source(
     connection: sa.Connection,
-    pipeline: Pipeline,
+    settings: QuarantineSettings,
     source: str,
-    domain: str,
-    ministry: str,
+    spec: SourceSpec,
     reference: ReferenceData,
-    reference_date: date,
     actor: str,
-    result: RevalidateResult,
+    stage: StageRecords,
+    result: ReleaseResult,
 ) -> None:
     qtable, itable = table_of(QuarantineRecord), table_of(ValidationIssue)
     rows = connection.execute(
@@ -186,20 +168,13 @@ def _revalidate_source(
         record_rows[(row.entity, row.source_key)] = row
     result.checked += len(rows)
     context = _context(
-        connection,
-        source,
-        domain,
-        ministry,
-        reference,
-        reference_date,
-        pipeline.settings.validation.min_age_at_hire,
-        by_entity,
+        connection, source, spec.domain, spec.ministry, reference, settings, by_entity
     )
     blocked: dict[str, set[str]] = defaultdict(set)
     found: list[pd.DataFrame] = []
     for entity, records in by_entity.items():
         validator = EntityValidator(entity, context)
-        frame = _frame(entity, records)
+        frame = records_frame(entity, records)
         issues = pd.concat([validator.check_chunk(frame), validator.finish()], ignore_index=True)
         issues["entity"] = issues["rule_id"].str.split(".").str[0]
         keep = [
@@ -234,21 +209,20 @@ def _revalidate_source(
     system = connection.execute(
         sa.select(table_of(SourceSystem)).where(table_of(SourceSystem).c.code == source)
     ).one()
-    stager = Stager(
-        connection,
-        batch_id=0,
-        source_system=source,
-        ministry_id=system.ministry_id,
-        recency=datetime.now(UTC),
-    )
     now = datetime.now(UTC)
     for entity in sorted(by_entity, key=ENTITY_ORDER.index):
         passing = [r for r in by_entity[entity] if r[SOURCE_KEY] not in blocked[entity]]
         if not passing:
             continue
         for batch_id, group in _by_batch(passing, record_rows, entity).items():
-            stager.batch_id = batch_id
-            stager.stage(entity, _frame(entity, group))
+            stage(
+                connection,
+                source=source,
+                ministry_id=system.ministry_id,
+                batch_id=batch_id,
+                entity=entity,
+                frame=records_frame(entity, group),
+            )
             connection.execute(
                 sa.update(table_of(BatchEntity))
                 .where(
@@ -268,7 +242,12 @@ def _revalidate_source(
                 qtable.c.entity == entity,
                 qtable.c.source_key.in_(keys),
             )
-            .values(status=IssueStatus.FIXED, updated_by=actor, updated_at=now)
+            .values(
+                status=IssueStatus.FIXED,
+                updated_by=actor,
+                updated_at=now,
+                version=qtable.c.version + 1,
+            )
         )
         connection.execute(
             sa.update(itable)
@@ -283,21 +262,21 @@ def _revalidate_source(
                 updated_by=actor,
                 updated_at=now,
                 note="corrected by a steward; passed revalidation",
+                version=itable.c.version + 1,
             )
         )
-        connection.execute(
-            sa.insert(table_of(AuditEvent)),
-            [
-                {
-                    "at": now,
-                    "actor": actor,
-                    "action": "record.released",
-                    "target_type": entity,
-                    "target_id": f"{source}|{key}",
-                    "detail": {"corrected": bool(record_rows[(entity, key)].corrected)},
-                }
+        audit.record_many(
+            connection,
+            actor,
+            audit.Event.RECORD_RELEASED,
+            (
+                (
+                    entity,
+                    f"{source}|{key}",
+                    {"corrected": bool(record_rows[(entity, key)].corrected)},
+                )
                 for key in keys
-            ],
+            ),
         )
         result.released[entity] = result.released.get(entity, 0) + len(keys)
     result.still_quarantined += sum(len(keys) for keys in blocked.values())

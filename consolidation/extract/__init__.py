@@ -1,0 +1,35 @@
+"""The extract stage: each source's records into the raw area, as immutable, checksummed
+Parquet, one batch per source run, with the source's control totals.
+
+Its public face: ``extract_source`` (one source into one batch; an ``ExtractResult``),
+``failing`` and ``fail_batch`` (a stage's error marks its batch failed), the batch read-outs
+``list_batches``, ``show_batch``, ``verify_batch`` and ``raw_record``, ``ExtractSettings``,
+and ``ExtractError``.
+"""
+
+from consolidation.core.types import ProgressSink
+from consolidation.extract.batch import (
+    EntityExtract,
+    ExtractResult,
+    extract_source,
+    fail_batch,
+    failing,
+)
+from consolidation.extract.batches import list_batches, raw_record, show_batch, verify_batch
+from consolidation.extract.exceptions import ExtractError
+from consolidation.extract.settings import ExtractSettings
+
+__all__ = [
+    "EntityExtract",
+    "ExtractError",
+    "ExtractResult",
+    "ExtractSettings",
+    "ProgressSink",
+    "extract_source",
+    "fail_batch",
+    "failing",
+    "list_batches",
+    "raw_record",
+    "show_batch",
+    "verify_batch",
+]

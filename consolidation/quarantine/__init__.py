@@ -1,0 +1,45 @@
+"""The quarantine stage: every record a rule or Odoo kept out, and what stewards do with it.
+
+Its public face:
+
+* ``QuarantineService`` — listing (filters, paging, sorting, a ministry scope), counting,
+  summarising and exporting issues; waiving, rejecting, reopening and correcting with
+  optimistic locking (``QuarantineConflict``); deciding grey-zone matches. The CLI and the web
+  app call it; every change is in the audit log.
+* ``IssueLog`` and ``write_issues``, ``QuarantineWriter`` and ``rejected_versions``,
+  ``Corrections`` — what a batch uses to write what it keeps out, and to apply stewards'
+  corrections to the source versions they were made to.
+* ``release`` — revalidation: re-check the quarantined records stewards acted on, and stage
+  (through the caller's ``StageRecords``) the ones that now pass.
+* ``QuarantineSettings``; errors ``QuarantineError``, ``OutOfScope``, ``QuarantineConflict``.
+"""
+
+from consolidation.quarantine.corrections import Corrections
+from consolidation.quarantine.exceptions import OutOfScope, QuarantineConflict, QuarantineError
+from consolidation.quarantine.issues import IssueLog, write_issues
+from consolidation.quarantine.queries import IssueFilter, Scope
+from consolidation.quarantine.records import json_records, records_frame
+from consolidation.quarantine.release import ReleaseResult, StageRecords, release
+from consolidation.quarantine.service import QuarantineService
+from consolidation.quarantine.settings import QuarantineSettings
+from consolidation.quarantine.writer import QuarantineWriter, rejected_versions
+
+__all__ = [
+    "Corrections",
+    "IssueFilter",
+    "IssueLog",
+    "OutOfScope",
+    "QuarantineConflict",
+    "QuarantineError",
+    "QuarantineService",
+    "QuarantineSettings",
+    "QuarantineWriter",
+    "ReleaseResult",
+    "Scope",
+    "StageRecords",
+    "json_records",
+    "records_frame",
+    "rejected_versions",
+    "release",
+    "write_issues",
+]

@@ -1,0 +1,155 @@
+"""The issues a batch finds, and writing them to ``validation_issue``.
+
+A batch's issues are gathered chunk by chunk (the keys with an error in memory, the rows in a
+spill file) and written once the batch knows them all: new ones open, changed ones updated (a
+fixed one that fails again reopens), open ones the batch no longer finds marked fixed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import sqlalchemy as sa
+
+from consolidation.core.bulk import insert_rows
+from consolidation.core.schema import IssueStatus, Severity, ValidationIssue, table_of
+from consolidation.core.spill import KeySet, TextSpill
+from consolidation.core.types import SOURCE_KEY, text_array
+from consolidation.core.unified import ISSUE_COLUMNS
+from validation.context import repeated_among
+
+_ISSUE_FIELDS = ["entity", *ISSUE_COLUMNS]
+_IDENTITY = ["entity", SOURCE_KEY, "rule_id", "field"]
+
+
+class IssueLog:
+    """The batch's issues as they are found. In memory: the keys with an error, per entity (what
+    the holds are decided from), and the count per rule; the issue rows themselves go to a spill
+    file and are read back chunk by chunk when they are written to the store."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._errors: dict[str, KeySet] = {}
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._spill: TextSpill | None = None
+        self._hashes: list[npt.NDArray[np.uint64]] = []
+
+    def add(self, issues: pd.DataFrame) -> None:
+        if issues.empty:
+            return
+        entity = issues["rule_id"].astype(object).str.split(".", n=1).str[0]
+        issues = issues.assign(entity=entity)
+        for name, keys in issues.loc[issues["severity"] == Severity.ERROR.value].groupby("entity")[
+            SOURCE_KEY
+        ]:
+            self._errors.setdefault(str(name), KeySet()).add(keys)
+        self.counts.update(zip(issues["rule_id"], issues["severity"], strict=True))
+        identity = issues[_IDENTITY].astype(object).fillna("")
+        self._hashes.append(
+            np.asarray(pd.util.hash_pandas_object(identity, index=False), dtype=np.uint64)
+        )
+        if self._spill is None:
+            self._spill = TextSpill(_ISSUE_FIELDS, self.folder, prefix="issues-")
+        self._spill.append([text_array(issues[name]) for name in _ISSUE_FIELDS])
+
+    def errors(self) -> dict[str, set[str]]:
+        """Per entity, the keys of the records with an error."""
+        return {entity: keys.as_set for entity, keys in self._errors.items()}
+
+    def repeated(self) -> npt.NDArray[np.bool_]:
+        """Per issue in the order found, whether its identity (entity, key, rule, field) may
+        occur more than once: equal 64-bit hashes, compared exactly when written."""
+        positions, _ = repeated_among(self._hashes, [np.ones(len(h), bool) for h in self._hashes])
+        found = np.zeros(sum(len(h) for h in self._hashes), dtype=bool)
+        found[positions] = True
+        return found
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The issues in the order found, a spilled chunk at a time."""
+        if self._spill is None:
+            return
+        for batch in self._spill.batches():
+            yield pd.DataFrame(
+                {name: batch.column(name).to_numpy(zero_copy_only=False) for name in _ISSUE_FIELDS}
+            )
+
+
+def write_issues(connection: sa.Connection, source: str, batch_id: int, log: IssueLog) -> None:
+    """The batch's issues into ``validation_issue``, chunk by chunk: new ones open, changed
+    ones updated (a fixed one that fails again reopens), and open ones this batch no longer
+    finds marked fixed."""
+    table = table_of(ValidationIssue)
+    existing = {
+        (row.entity, row.source_key, row.rule_id, row.field): row
+        for row in connection.execute(sa.select(table).where(table.c.source_system == source))
+    }
+    now = datetime.now(UTC)
+    twice = log.repeated()
+    seen: set[tuple[str, str, str, str]] = set()
+    """Of the few issues found more than once (a source key used twice), those written."""
+    found: set[tuple[str, str, str, str]] = set()
+    """Of the issues already in the store, those found again."""
+    columns = ["entity", SOURCE_KEY, "rule_id", "field", "value", "message", "severity"]
+    position = 0
+    for frame in log.frames():
+        inserts = []
+        for again, entity, key, rule_id, field_name, value, message, severity in zip(
+            twice[position : position + len(frame)],
+            *(frame[c].tolist() for c in columns),
+            strict=True,
+        ):
+            identity = (entity, key, rule_id, field_name or "")
+            if again:
+                if identity in seen:
+                    continue
+                seen.add(identity)
+            current = existing.get(identity)
+            values = {
+                "batch_id": batch_id,
+                "value": value,
+                "message": message,
+                "severity": Severity(severity),
+            }
+            if current is None:
+                inserts.append(
+                    {
+                        "source_system": source,
+                        "entity": identity[0],
+                        "source_key": identity[1],
+                        "rule_id": identity[2],
+                        "field": identity[3],
+                        "status": IssueStatus.OPEN,
+                        "created_at": now,
+                        **values,
+                    }
+                )
+                continue
+            found.add(identity)
+            if current.value != value or current.status == IssueStatus.FIXED:
+                status = IssueStatus.OPEN if current.status == IssueStatus.FIXED else current.status
+                connection.execute(
+                    sa.update(table)
+                    .where(table.c.id == current.id)
+                    .values(status=status, version=table.c.version + 1, **values)
+                )
+        position += len(frame)
+        insert_rows(connection, table, inserts)
+    for identity, row in existing.items():
+        if identity not in found and row.status == IssueStatus.OPEN:
+            connection.execute(
+                sa.update(table)
+                .where(table.c.id == row.id)
+                .values(
+                    status=IssueStatus.FIXED,
+                    updated_by="pipeline",
+                    updated_at=now,
+                    note=f"passes since batch {batch_id}",
+                    version=table.c.version + 1,
+                )
+            )
