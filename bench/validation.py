@@ -530,7 +530,7 @@ def measure(
 def ge_dates(entity: str, frame: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
     """great-expectations alone on the narrow view, dates as datetime64[us] against [ns]."""
     from validation import ValidationContext, rules_for
-    from validation.suites import EntitySuite
+    from validation.gx_suite import EntitySuite
 
     context = ValidationContext(reference_date=TODAY, **extra)
     suite = EntitySuite(entity, rules_for(entity), context)
@@ -551,7 +551,7 @@ def ge_fingerprint(frame: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]
     )
 
     from validation import ValidationContext, rules_for
-    from validation.suites import EntitySuite
+    from validation.gx_suite import EntitySuite
 
     suite = EntitySuite("employee", rules_for("employee"), ValidationContext(TODAY, **extra))
     view = suite.narrow(frame)
@@ -565,11 +565,11 @@ def ge_paths(frame: pd.DataFrame, extra: dict[str, Any]) -> dict[str, float]:
     import great_expectations as gx
 
     from validation import ValidationContext, rules_for
-    from validation.suites import RESULT_FORMAT, EntitySuite, _gx
+    from validation.gx_suite import RESULT_FORMAT, EntitySuite, gx_state
 
     suite = EntitySuite("employee", rules_for("employee"), ValidationContext(TODAY, **extra))
     view = suite.narrow(frame)
-    context = _gx().context
+    context = gx_state().context
     stored = context.suites.add(gx.ExpectationSuite(name="bench-employee"))
     for expectation in suite.suite.expectations:
         stored.add_expectation(expectation.copy(update={"id": None}))

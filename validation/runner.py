@@ -27,6 +27,7 @@ from consolidation.core.unified import ENTITIES, EntitySchema, FieldType, empty_
 from validation.columns import FILS_PREFIX, fils, fils_column, strings
 from validation.context import ValidationContext
 from validation.context import repeated_among as twice
+from validation.gx_suite import EntitySuite
 from validation.messages import a, as_text, issue_rows, label, mask, noun, render
 from validation.rules import (
     Rule,
@@ -37,7 +38,6 @@ from validation.rules import (
     entity_rule,
     rules_for,
 )
-from validation.suites import EntitySuite
 
 log = logging.getLogger(__name__)
 

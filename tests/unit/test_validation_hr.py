@@ -14,7 +14,7 @@ from stdnum import iban as stdnum_iban
 
 from consolidation.core.unified import ENTITIES, ISSUE_COLUMNS
 from validation import EntityValidator, ValidationContext, ValidationError, rules_for
-from validation.suites import EntitySuite
+from validation.gx_suite import EntitySuite
 
 TODAY = date(2026, 6, 30)
 
