@@ -31,12 +31,12 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from bench.extract import OUT
-from consolidation.load import CentralLoader, Selection, load_central_config
-from consolidation.load.config import CentralConfig
-from consolidation.load.loader import QUIET
-from consolidation.load.preflight import preflight
-from consolidation.load.targets import TARGETS, Record, Target, configured
 from consolidation.core.odoo_rpc import XmlRpcTransport
+from consolidation.load import CentralLoader, Selection, load_central_config
+from consolidation.load.isolation import QUIET
+from consolidation.load.preflight import preflight
+from consolidation.load.settings import CentralConfig
+from consolidation.load.targets import TARGETS, Record, Target, configured
 
 STANDIN = """
 import sys, time

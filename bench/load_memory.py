@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from bench.load import STANDIN, _config, _loader, _store, write_results
-from consolidation.load import Selection
 from consolidation.core.odoo_rpc import XmlRpcTransport
+from consolidation.load import Selection
 
 
 def measure(url: str, lines: int) -> dict[str, Any]:

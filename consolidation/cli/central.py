@@ -9,16 +9,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from consolidation.load import (
-    CentralLoader,
-    LoadReport,
-    Selection,
-    central_settings,
-    load_central_config,
-    transport_factory,
-)
-from consolidation.load.preflight import preflight
-from consolidation.load.rollback import rollback_batch
 from consolidation.cli.common import (
     JsonOption,
     SourcesOption,
@@ -32,6 +22,16 @@ from consolidation.cli.common import (
 from consolidation.core import store
 from consolidation.core.errors import ConfigError
 from consolidation.core.settings import OdooSettings
+from consolidation.load import (
+    LoadReport,
+    Selection,
+    central_settings,
+    load_central_config,
+    open_loader,
+    preflight,
+    rollback_batch,
+    transport_factory,
+)
 from consolidation.pipeline import Pipeline
 
 central_app = typer.Typer(help="The central shared-services Odoo.", no_args_is_help=True)
@@ -102,19 +102,25 @@ def load(
     if dry_run or odoo is None:
         if odoo is None and not dry_run:
             _central(pipeline)  # says what to set
-        loader = CentralLoader(pipeline.engine, None, config, page_size=page_size or base.page_size)
+        loader = open_loader(
+            pipeline.engine,
+            None,
+            operator=pipeline.settings.operator,
+            page_size=page_size or base.page_size,
+            config=config,
+        )
         report = loader.plan(selection)
     else:
         with _Bars(as_json) as progress:
-            loader = CentralLoader(
+            loader = open_loader(
                 pipeline.engine,
-                transport_factory(odoo),
-                config,
-                batch_size=batch_size or odoo.batch_size,
-                workers=workers or odoo.workers,
-                page_size=page_size or odoo.page_size,
+                odoo,
                 operator=pipeline.settings.operator,
+                workers=workers,
+                batch_size=batch_size,
+                page_size=page_size,
                 progress=progress,
+                config=config,
             )
             report = loader.load(selection, url=str(odoo.url), database=str(odoo.database))
     if as_json:

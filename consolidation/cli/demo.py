@@ -102,21 +102,24 @@ def demo(
 def _central_step(pipeline: Pipeline) -> None:
     """Load into the Odoo named by ODOO_URL (or CONSOLIDATION_ODOO__URL); without one, show
     the plan of what a load would do."""
+    from consolidation.cli.central import _Bars, print_load
     from consolidation.load import (
-        CentralLoader,
         Selection,
         central_settings,
         load_central_config,
+        open_loader,
+        preflight,
         transport_factory,
     )
-    from consolidation.load.preflight import preflight
-    from consolidation.cli.central import _Bars, print_load
 
     odoo = central_settings(pipeline.settings.odoo)
     config = load_central_config((odoo or pipeline.settings.odoo).config)
     if odoo is None:
         console.rule("[bold]5. The central Odoo: what a load would do (dry run)")
-        print_load(CentralLoader(pipeline.engine, None, config).plan(Selection()))
+        loader = open_loader(
+            pipeline.engine, None, operator=pipeline.settings.operator, config=config
+        )
+        print_load(loader.plan(Selection()))
         console.print(
             "No central Odoo is set. To load into one: ODOO_URL=http://127.0.0.1:8069 "
             "ODOO_DB=central ODOO_USER=admin ODOO_PASSWORD=… make demo "
@@ -131,15 +134,12 @@ def _central_step(pipeline: Pipeline) -> None:
     if failing:
         raise ConsolidationError("the central Odoo is not ready; see `consolidate central check`")
     with _Bars(quiet=False) as progress:
-        loader = CentralLoader(
+        loader = open_loader(
             pipeline.engine,
-            connect,
-            config,
-            batch_size=odoo.batch_size,
-            workers=odoo.workers,
-            page_size=odoo.page_size,
+            odoo,
             operator=pipeline.settings.operator,
             progress=progress,
+            config=config,
         )
         report = loader.load(Selection(), url=str(odoo.url), database=str(odoo.database))
     print_load(report)

@@ -1,68 +1,60 @@
-"""The loader into the central shared-services Odoo: preflight, load, rollback."""
+"""The load stage: feeds the central Odoo from the unified store, idempotent,
+failure-isolating, parallel and resumable.
+
+* Every record has an external id; Odoo's ``load`` creates a record and its external id in one
+  transaction, and updates the record when the id exists. Journal items carry their own ids, so
+  a second load never appends lines.
+* ``central_ref`` is written as soon as a chunk's ids come back: it is the checkpoint. After a
+  crash, ids Odoo holds but the store never heard of are found by a bulk ``ir.model.data``
+  look-up and adopted, so the next run creates nothing twice.
+* Odoo rolls back a whole ``load`` when one record fails; a failing chunk is split until the
+  bad records stand alone. They go to the quarantine with Odoo's message; the rest loads.
+* Work is split into lanes by the parent a record writes, so two workers never write the same
+  parent at once.
+* A changed entry that is already posted is never rewritten: it is reversed, and the new
+  version is loaded as a new entry; both are in the audit log.
+
+The public face: :func:`open_loader` builds a :class:`CentralLoader` from the ``odoo`` settings
+section; its ``plan`` and ``load`` return a :class:`LoadReport` (:class:`ModelCounts` per target,
+every :class:`RefusedRecord`). :func:`preflight` checks the central Odoo is ready;
+:func:`rollback_batch` undoes what loads created from a batch. What stops a load is a
+:class:`LoadError`; the settings are :class:`OdooSettings` (where) and :class:`CentralConfig`
+(what goes where).
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-
-from pydantic import SecretStr
-
-from consolidation.load.config import CentralConfig, load_central_config
-from consolidation.load.loader import CentralLoader, LoadError, LoadReport, ModelCounts
+from consolidation.load.connection import transport_factory
+from consolidation.load.exceptions import CompanyModeError, LoadError
+from consolidation.load.loader import CentralLoader, Progress, open_loader
+from consolidation.load.preflight import Check, preflight
+from consolidation.load.report import LoadReport, ModelCounts, RefusedRecord
+from consolidation.load.rollback import RollbackReport, rollback_batch
+from consolidation.load.settings import (
+    CentralConfig,
+    OdooSettings,
+    central_settings,
+    load_central_config,
+)
 from consolidation.load.targets import Selection
-from consolidation.core.errors import ConfigError
-from consolidation.core.odoo_rpc import OdooTransport, RetryPolicy, XmlRpcTransport
-from consolidation.core.settings import OdooSettings
 
 __all__ = [
     "CentralConfig",
     "CentralLoader",
+    "Check",
+    "CompanyModeError",
     "LoadError",
     "LoadReport",
     "ModelCounts",
+    "OdooSettings",
+    "Progress",
+    "RefusedRecord",
+    "RollbackReport",
     "Selection",
     "central_settings",
     "load_central_config",
+    "open_loader",
+    "preflight",
+    "rollback_batch",
     "transport_factory",
 ]
-
-
-def central_settings(settings: OdooSettings) -> OdooSettings | None:
-    """The central Odoo's settings; ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD fill what
-    CONSOLIDATION_ODOO__* leaves unset. None when no URL is given at all."""
-    url = settings.url or os.environ.get("ODOO_URL")
-    if not url:
-        return None
-    password = settings.password or (
-        SecretStr(os.environ["ODOO_PASSWORD"]) if os.environ.get("ODOO_PASSWORD") else None
-    )
-    return settings.model_copy(
-        update={
-            "url": url,
-            "database": settings.database or os.environ.get("ODOO_DB"),
-            "login": settings.login or os.environ.get("ODOO_USER"),
-            "password": password,
-        }
-    )
-
-
-def transport_factory(settings: OdooSettings) -> Callable[[], OdooTransport]:
-    """A maker of transports (one per worker thread) to the configured central Odoo."""
-    missing = [
-        name for name in ("url", "database", "login", "password") if not getattr(settings, name)
-    ]
-    if missing:
-        raise ConfigError(
-            "the central Odoo is not fully configured: set "
-            + ", ".join(f"CONSOLIDATION_ODOO__{name.upper()}" for name in missing)
-        )
-    url, database, login = str(settings.url), str(settings.database), str(settings.login)
-    password = settings.password or SecretStr("")
-    retry = RetryPolicy(attempts=settings.retry_attempts)
-
-    def connect() -> OdooTransport:
-        return XmlRpcTransport(
-            url, database, login, password, timeout=settings.timeout_seconds, retry=retry
-        )
-
-    return connect

@@ -8,10 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.load.config import CentralConfig
-from consolidation.load.targets import configured_targets, user_company, written_fields
 from consolidation.core.odoo_rpc import OdooError, OdooTransport
 from consolidation.core.schema import Ministry
+from consolidation.load.settings import CentralConfig
+from consolidation.load.targets import configured_targets, user_company, written_fields
 
 CURRENCY = "BHD"
 

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.load.config import TARGET_ORDER
-from consolidation.load.targets import TARGETS, Target
-from consolidation.core.errors import ConsolidationError
+from consolidation.core import audit
 from consolidation.core.odoo_rpc import OdooError, OdooTransport
 from consolidation.core.schema import (
-    AuditEvent,
     Batch,
     BatchStatus,
     CentralRef,
@@ -30,6 +26,9 @@ from consolidation.core.schema import (
     JournalLine,
     table_of,
 )
+from consolidation.load.exceptions import LoadError
+from consolidation.load.settings import TARGET_ORDER
+from consolidation.load.targets import TARGETS, Target
 
 CHUNK = 200
 
@@ -49,7 +48,7 @@ def rollback_batch(
     refs = table_of(CentralRef)
     with Session(engine) as session:
         if session.get(Batch, batch_id) is None:
-            raise ConsolidationError(f"batch {batch_id} does not exist")
+            raise LoadError(f"batch {batch_id} does not exist")
     report = RollbackReport(batch_id)
     for name in reversed(TARGET_ORDER):
         target = TARGETS[name]
@@ -86,20 +85,16 @@ def rollback_batch(
                     .where(refs.c.entity == name, refs.c.central_id.in_(archived))
                     .values(state="archived")
                 )
-            connection.execute(
-                sa.insert(table_of(AuditEvent)).values(
-                    at=datetime.now(UTC),
-                    actor=operator,
-                    action="central.rollback",
-                    target_type=target.model,
-                    target_id=f"batch {batch_id}: {name}",
-                    detail={
-                        "deleted": len(deleted),
-                        "archived": len(archived),
-                        "kept_for_other_batches": len(keep),
-                        "failed": failed,
-                    },
-                )
+            audit.record(
+                connection,
+                operator,
+                audit.Event.CENTRAL_ROLLBACK,
+                target.model,
+                f"batch {batch_id}: {name}",
+                deleted=len(deleted),
+                archived=len(archived),
+                kept_for_other_batches=len(keep),
+                failed=failed,
             )
         report.deleted[name] = len(deleted)
         report.archived[name] = len(archived)

@@ -14,11 +14,16 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from consolidation.load import CentralLoader, Selection, load_central_config
-from consolidation.load.loader import LOAD_RULE, LoadError
-from consolidation.load.preflight import preflight
-from consolidation.load.rollback import rollback_batch
 from consolidation.core.odoo_rpc import RetryPolicy, XmlRpcTransport
+from consolidation.load import (
+    CentralLoader,
+    LoadError,
+    Selection,
+    load_central_config,
+    preflight,
+    rollback_batch,
+)
+from consolidation.load.refusals import LOAD_RULE
 from tests.central_support import assert_every_row_accounted, assert_exactly_once, ours
 from tests.odoo_standin import OdooStandIn, central_standin
 from tests.odoo_standin.central import BHD_ID
@@ -91,7 +96,7 @@ def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     store: sa.Engine, odoo: OdooStandIn, page: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if page is not None:  # employees and entries read, planned and loaded 7 at a time
-        monkeypatch.setattr("consolidation.load.loader.PAGE_RECORDS", page)
+        monkeypatch.setattr("consolidation.load.pages.PAGE_RECORDS", page)
     plan = loader(store, odoo).plan(Selection())
     first = loader(store, odoo, workers=3, batch_size=50).load(Selection())
     for name in ("employment", "journal_entry"):  # the dry run read the same pages
@@ -125,7 +130,7 @@ def test_a_postgresql_store_loads_in_pages_once_and_a_changed_employee_replaces_
 ) -> None:
     """The store's other backend: pages read through a server-side cursor on their own thread
     while references are written beside them (ON CONFLICT on PostgreSQL)."""
-    monkeypatch.setattr("consolidation.load.loader.PAGE_RECORDS", 9)
+    monkeypatch.setattr("consolidation.load.pages.PAGE_RECORDS", 9)
     run = demo_pipeline(tmp_path, store_url=pg_url, employees=120, journal_lines=400)
     run.pipeline.run(list(run.pipeline.config.sources))
     engine = run.pipeline.engine

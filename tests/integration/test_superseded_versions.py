@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from consolidation.load.config import load_central_config
-from consolidation.load.targets import Selection, configured_targets
 from consolidation.core.schema import JournalEntry, JournalLine, table_of
+from consolidation.load import Selection, load_central_config
+from consolidation.load.targets import configured_targets
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from consolidation.load.config import DEFAULT_CONFIG, load_central_config
-from consolidation.load.targets import configured_targets
 from consolidation.core.errors import ConfigError
+from consolidation.load.settings import DEFAULT_CONFIG, load_central_config
+from consolidation.load.targets import configured_targets
 
 
 def _config(tmp_path: Path, **values: str) -> Path:

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.load.config import CentralConfig, load_central_config
-from consolidation.load.loader import LoadError, _Pages
-from consolidation.load.targets import Record, Selection, Target
+from consolidation.load import CentralConfig, LoadError, Selection, load_central_config
+from consolidation.load.pages import Pages
+from consolidation.load.targets import Record, Target
 
 
 class _Source:
@@ -54,8 +54,8 @@ def engine() -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def _pages(engine: sa.Engine, target: Target, size: int) -> _Pages:
-    return _Pages(engine, target, Selection(), load_central_config(None), size=size)
+def _pages(engine: sa.Engine, target: Target, size: int) -> Pages:
+    return Pages(engine, target, Selection(), load_central_config(None), size=size)
 
 
 def test_a_counted_target_comes_in_pages_of_every_record_once_in_order(engine: sa.Engine) -> None:

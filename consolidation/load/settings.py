@@ -1,13 +1,27 @@
-"""What goes where in the central Odoo: the load's configuration file, checked when read."""
+"""The load's settings: where the central Odoo is (the ``odoo`` section of the product's
+settings, :class:`OdooSettings`) and what goes where in it (the load's configuration file,
+:class:`CentralConfig`, checked when read)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from consolidation.core.config_file import load_model
+from consolidation.core.settings import OdooSettings
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "TARGET_ORDER",
+    "CentralConfig",
+    "JournalSpec",
+    "OdooSettings",
+    "central_settings",
+    "load_central_config",
+]
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "mappings" / "central" / "odoo17.yaml"
 
@@ -126,3 +140,22 @@ class CentralConfig(BaseModel):
 
 def load_central_config(path: Path | None) -> CentralConfig:
     return load_model(path or DEFAULT_CONFIG, CentralConfig)
+
+
+def central_settings(settings: OdooSettings) -> OdooSettings | None:
+    """The central Odoo's settings; ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD fill what
+    CONSOLIDATION_ODOO__* leaves unset. None when no URL is given at all."""
+    url = settings.url or os.environ.get("ODOO_URL")
+    if not url:
+        return None
+    password = settings.password or (
+        SecretStr(os.environ["ODOO_PASSWORD"]) if os.environ.get("ODOO_PASSWORD") else None
+    )
+    return settings.model_copy(
+        update={
+            "url": url,
+            "database": settings.database or os.environ.get("ODOO_DB"),
+            "login": settings.login or os.environ.get("ODOO_USER"),
+            "password": password,
+        }
+    )
