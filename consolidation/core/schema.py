@@ -663,15 +663,20 @@ class JournalEntry(Staged, Base):
 
 
 class JournalLine(Staged, Base):
+    """A ledger line. Its references (entry, account, partner) are not foreign keys: a million
+    lines would pay a trigger call per row and reference on PostgreSQL. Every batch that
+    writes lines checks them set-based before it commits (``consolidation.core.integrity``)
+    and an orphan aborts it, so the guarantee is the same."""
+
     __tablename__ = "journal_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("journal_entry.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(index=True)
     entry_no: Mapped[str] = mapped_column(sa.String(64))
-    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), index=True)
+    account_id: Mapped[int] = mapped_column(index=True)
     source_account_code: Mapped[str] = mapped_column(sa.String(64))
     vendor_no: Mapped[str | None] = mapped_column(sa.String(64))
-    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id"))
+    partner_id: Mapped[int | None]
     debit_amount: Mapped[Decimal]
     credit_amount: Mapped[Decimal]
     currency: Mapped[str] = _currency()

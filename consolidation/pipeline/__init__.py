@@ -219,6 +219,7 @@ class Pipeline:
             self.load_reference(),
             actor=self.settings.operator,
             stage=staging.stage_frame,
+            verify=staging.check_journal_lines,
         )
         if not any(released.released.values()):
             return RevalidateResult(released)

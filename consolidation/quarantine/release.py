@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -120,13 +120,16 @@ def release(
     *,
     actor: str,
     stage: StageRecords,
+    verify: Callable[[sa.Connection, str], None] | None = None,
 ) -> ReleaseResult:
     """Re-check every open quarantined record of these sources and release what passes, one
-    transaction per source."""
+    transaction per source; ``verify`` checks the store's integrity before each commits."""
     result = ReleaseResult()
     for name, spec in sources.items():
         with engine.begin() as connection:
             _release_source(connection, settings, name, spec, reference, actor, stage, result)
+            if verify is not None:
+                verify(connection, name)
     return result
 
 

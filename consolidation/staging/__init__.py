@@ -7,6 +7,8 @@ Its public face:
   (extracted = staged + quarantined + rejected) per raw entity.
 * ``stage_frame`` — stage a frame of already-validated records (what a release hands over).
 * ``source_mapping`` — a source's mapping file, checked against what the source declares.
+* ``check_journal_lines`` — the set-based integrity check of journal lines' references that
+  every batch writing lines runs before it commits (in place of foreign keys).
 * ``Stager``, ``StageCounts``, ``SPECS`` — staging chunks idempotently, and where each unified
   entity lands.
 * ``StagingSettings``; errors ``StagingError``.
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import sqlalchemy as sa
 
+from consolidation.core.integrity import check_journal_lines, orphan_lines
 from consolidation.core.reference import ReferenceData
 from consolidation.core.sources import SourceSpec
 from consolidation.core.types import ProgressSink
@@ -85,6 +88,8 @@ __all__ = [
     "StagingError",
     "StagingSettings",
     "TransformResult",
+    "check_journal_lines",
+    "orphan_lines",
     "source_mapping",
     "stage_frame",
     "transform_batch",

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.core import audit, rawstore
+from consolidation.core.integrity import check_journal_lines
 from consolidation.core.reference import ReferenceData
 from consolidation.core.schema import (
     Batch,
@@ -305,6 +306,8 @@ class BatchTransform:
                 )
                 self._write_accounting(connection, outcomes)
                 self._audit_changes(connection, outcomes)
+                if any(w.mapping.target == "journal_line" for w in works):
+                    lane.call(check_journal_lines, connection, self.source)
             finally:
                 lane.close()
         return TransformResult(
