@@ -8,7 +8,8 @@ fixed one that fails again reopens), open ones the batch no longer finds marked 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -153,3 +154,107 @@ def write_issues(connection: sa.Connection, source: str, batch_id: int, log: Iss
                     version=table.c.version + 1,
                 )
             )
+
+
+@dataclass(frozen=True)
+class FoundIssue:
+    """An issue a stage other than staging finds (Odoo refused a record, two golden records
+    share a national id): one record, one rule."""
+
+    batch_id: int
+    source: str
+    entity: str
+    source_key: str
+    rule_id: str
+    severity: Severity
+    message: str
+    field: str = ""
+    value: str | None = None
+
+
+def raise_issues(
+    connection: sa.Connection, found: Iterable[FoundIssue], *, reopen: bool = True
+) -> int:
+    """Open an issue for each of ``found``. One that exists already gets the new message and
+    batch, and is reopened when ``reopen`` (left as the steward left it otherwise); returns
+    how many were opened or reopened."""
+    table = table_of(ValidationIssue)
+    now = datetime.now(UTC)
+    opened = 0
+    for issue in found:
+        identity = (
+            table.c.source_system == issue.source,
+            table.c.entity == issue.entity,
+            table.c.source_key == issue.source_key,
+            table.c.rule_id == issue.rule_id,
+            table.c.field == issue.field,
+        )
+        current = connection.execute(
+            sa.select(table.c.id, table.c.status).where(*identity)
+        ).one_or_none()
+        if current is None:
+            connection.execute(
+                sa.insert(table).values(
+                    batch_id=issue.batch_id,
+                    source_system=issue.source,
+                    entity=issue.entity,
+                    source_key=issue.source_key,
+                    rule_id=issue.rule_id,
+                    severity=issue.severity,
+                    field=issue.field,
+                    value=issue.value,
+                    message=issue.message,
+                    status=IssueStatus.OPEN,
+                    created_at=now,
+                )
+            )
+            opened += 1
+        elif reopen:
+            connection.execute(
+                sa.update(table)
+                .where(table.c.id == current.id)
+                .values(
+                    message=issue.message,
+                    status=IssueStatus.OPEN,
+                    batch_id=issue.batch_id,
+                    updated_at=now,
+                    version=table.c.version + 1,
+                )
+            )
+            opened += current.status != IssueStatus.OPEN
+    return opened
+
+
+def close_issues(
+    connection: sa.Connection,
+    rule_id: str,
+    entity: str,
+    keys: list[tuple[str, str]],
+    *,
+    actor: str,
+) -> None:
+    """Mark fixed the open issues of ``rule_id`` on these (source, key) records of ``entity``
+    (what a stage found wrong before and takes now)."""
+    table = table_of(ValidationIssue)
+    open_ones = (
+        table.c.entity == entity,
+        table.c.rule_id == rule_id,
+        table.c.status == IssueStatus.OPEN,
+    )
+    if not keys or not connection.execute(sa.select(table.c.id).where(*open_ones).limit(1)).first():
+        return  # nothing of the rule is open: nothing to close (the usual case)
+    now = datetime.now(UTC)
+    for start in range(0, len(keys), 500):
+        connection.execute(
+            sa.update(table)
+            .where(
+                *open_ones,
+                sa.tuple_(table.c.source_system, table.c.source_key).in_(keys[start : start + 500]),
+            )
+            .values(
+                status=IssueStatus.FIXED,
+                updated_at=now,
+                updated_by=actor,
+                version=table.c.version + 1,
+            )
+        )
