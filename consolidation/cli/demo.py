@@ -20,8 +20,8 @@ from consolidation.cli.progress import make_progress
 from consolidation.cli.steward import print_quarantine_summary, print_run, run_pipeline
 from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
+from consolidation.matching import person_quality
 from consolidation.pipeline import ExtractResult, Pipeline
-from consolidation.pipeline.match import person_quality
 
 # --- demo ---------------------------------------------------------------------------------------
 
@@ -82,7 +82,7 @@ def demo(
             "extracted control totals differ from what the demo generator wrote"
         )
     print_run(result)
-    quality = person_quality(pipeline, truth)
+    quality = person_quality(pipeline.engine, truth)
     console.print(
         f"Matching against the generator's ground truth: precision {quality.precision:.4f}, "
         f"recall {quality.recall:.4f} ({quality.tp} true pairs found, {quality.fp} false, "

@@ -366,9 +366,9 @@ def review_list(
     as_json: JsonOption = False,
 ) -> None:
     """Candidate pairs of persons or vendors that scored in the grey zone."""
-    from consolidation.pipeline.match import review_pairs
+    from consolidation.matching import review_pairs
 
-    rows = review_pairs(_pipeline(), status=None if status == "all" else status)
+    rows = review_pairs(_pipeline().engine, status=None if status == "all" else status)
     if as_json:
         print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
         return
@@ -402,10 +402,10 @@ def review_decide(
     decision: Annotated[str, typer.Argument(help="merged or apart (or open to undo)")],
 ) -> None:
     """Merge a pair or keep it apart; matching applies it now and on every later run."""
-    from consolidation.pipeline.match import decide_pair
+    from consolidation.matching import decide_pair
 
     pipeline = _pipeline()
-    decide_pair(pipeline, review_id, decision)
+    decide_pair(pipeline.engine, review_id, decision, actor=pipeline.settings.operator)
     persons, vendors = pipeline.match()
     console.print(
         f"pair {review_id}: {decision}; re-matched {persons.clusters:,} persons, "

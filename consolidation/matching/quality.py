@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from consolidation.matching.persons import MatchingError
+from consolidation.matching.exceptions import MatchingError
 
 Clusters = pd.DataFrame | pd.Series | Mapping[str, object]
 """record_id → cluster: a two-column frame (record_id first), a Series indexed by record_id,

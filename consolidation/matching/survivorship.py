@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from consolidation.matching.persons import MatchingError, stable_key
+from consolidation.matching.clustering import stable_key
+from consolidation.matching.exceptions import MatchingError
 
 LINEAGE = ("record_id", "source")
 

@@ -20,26 +20,28 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from consolidation.matching.normalize import normalize_company_series
-from consolidation.matching.persons import (
-    PAIR_COLUMNS,
-    REVIEW_COLUMNS,
+from consolidation.matching.blocking import (
     BoolArray,
     FloatArray,
     IntArray,
-    LinkGraph,
-    MatchingError,
-    MatchRun,
     block_pairs,
-    by_score,
-    check_columns,
-    cluster_keys,
     codes_of,
-    empty_frame,
-    pair_frame,
     require_block_sizes,
     unique_pairs,
 )
+from consolidation.matching.clustering import (
+    PAIR_COLUMNS,
+    REVIEW_COLUMNS,
+    LinkGraph,
+    MatchRun,
+    by_score,
+    check_columns,
+    cluster_keys,
+    empty_frame,
+    pair_frame,
+)
+from consolidation.matching.exceptions import MatchingError
+from consolidation.matching.normalize import normalize_company_series
 
 logger = logging.getLogger(__name__)
 

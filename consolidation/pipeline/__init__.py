@@ -32,7 +32,7 @@ from consolidation.quarantine import QuarantineService, QuarantineSettings, Rele
 from consolidation.staging import StagingSettings, TransformResult
 
 if TYPE_CHECKING:
-    from consolidation.pipeline.match import MatchOutcome
+    from consolidation.matching import MatchOutcome
 
 
 @dataclass(frozen=True)
@@ -203,9 +203,12 @@ class Pipeline:
 
     def match(self) -> tuple[MatchOutcome, MatchOutcome]:
         """Match persons and vendors across every staged source into golden records."""
-        from consolidation.pipeline.match import match_people, match_suppliers
+        from consolidation.matching import match_people, match_suppliers
 
-        return match_people(self), match_suppliers(self)
+        return (
+            match_people(self.engine, self.settings.matching),
+            match_suppliers(self.engine, self.settings.matching),
+        )
 
     def revalidate(self, *, source: str | None = None) -> RevalidateResult:
         """Re-check quarantined records after stewards' corrections and waivers, stage what

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from consolidation.core.schema import ControlTotal
+from consolidation.matching import person_quality
 from consolidation.pipeline import RunResult
-from consolidation.pipeline.match import person_quality
 from tests.pipeline_support import FAULT_RULES, DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -73,7 +73,7 @@ def test_row_accounting_adds_up_for_every_entity(demo: tuple[DemoRun, RunResult]
 
 def test_matching_meets_the_quality_goal(demo: tuple[DemoRun, RunResult]) -> None:
     run, result = demo
-    quality = person_quality(run.pipeline, run.truth)
+    quality = person_quality(run.pipeline.engine, run.truth)
     assert quality.precision >= 0.99
     assert quality.recall >= 0.95
     assert quality.tp >= len(run.truth["duplicates"]["cross_ministry"]) - 3
@@ -126,7 +126,7 @@ def test_a_rerun_of_unchanged_sources_changes_nothing(demo: tuple[DemoRun, RunRe
     for transform in again.transforms:
         for outcome in transform.outcomes:
             assert outcome.counts.inserted == 0 and outcome.counts.updated == 0, outcome
-    assert person_quality(run.pipeline, run.truth).precision >= 0.99
+    assert person_quality(run.pipeline.engine, run.truth).precision >= 0.99
 
 
 def test_a_changed_source_row_updates_its_unified_row_and_is_audited(

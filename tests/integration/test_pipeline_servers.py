@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from consolidation.demo import DemoTargets
-from consolidation.pipeline.match import person_quality
+from consolidation.matching import person_quality
 from tests.pipeline_support import demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -68,7 +68,7 @@ def test_the_pipeline_on_real_servers(
         ).scalar_one()
     assert flagged == injected
     assert unbalanced == 0, "a staged entry does not balance"
-    quality = person_quality(run.pipeline, run.truth)
+    quality = person_quality(run.pipeline.engine, run.truth)
     assert (quality.precision, quality.recall >= 0.95) == (1.0, True)
     again = run.pipeline.run(list(run.pipeline.config.sources))
     changes: defaultdict[str, int] = defaultdict(int)

@@ -5,8 +5,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from consolidation.matching import MatchConfig, MatchingError, match_persons
-from consolidation.matching.persons import stable_key, valid_national_ids
+from consolidation.matching import (
+    MatchConfig,
+    MatchingError,
+    match_persons,
+    stable_key,
+    valid_national_ids,
+)
 
 
 def persons(*rows: dict[str, Any]) -> pd.DataFrame:

@@ -5,8 +5,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from consolidation.matching import MatchingError, build_golden, unmerge
-from consolidation.matching.persons import stable_key
+from consolidation.matching import MatchingError, build_golden, stable_key, unmerge
 
 PRIORITY = {
     "name_ar": ["moh_hr", "moe_hr"],  # Health keeps the civil-registry spelling
