@@ -20,32 +20,12 @@ from consolidation.cli.common import (
     err_console,
 )
 from consolidation.core import store
-from consolidation.core.errors import ConfigError
-from consolidation.core.settings import OdooSettings
 from consolidation.load import (
     LoadReport,
-    Selection,
-    central_settings,
-    load_central_config,
-    open_loader,
-    preflight,
-    rollback_batch,
-    transport_factory,
 )
-from consolidation.pipeline import Pipeline
 
 central_app = typer.Typer(help="The central shared-services Odoo.", no_args_is_help=True)
 app.add_typer(central_app, name="central")
-
-
-def _central(pipeline: Pipeline) -> OdooSettings:
-    settings = central_settings(pipeline.settings.odoo)
-    if settings is None:
-        raise ConfigError(
-            "no central Odoo configured: set CONSOLIDATION_ODOO__URL, __DATABASE, __LOGIN and "
-            "__PASSWORD (or ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD)"
-        )
-    return settings
 
 
 @central_app.command("check")
@@ -57,10 +37,11 @@ def central_check(
 ) -> None:
     """Preflight: version, modules, company currency, fields, journal codes, access rights."""
     pipeline = _pipeline()
-    settings = _central(pipeline)
-    config = load_central_config(settings.config)
-    store.require_current(pipeline.engine)
-    checks = preflight(transport_factory(settings)(), pipeline.engine, config, fix=fix)
+    if pipeline.central is not None:
+        store.require_current(pipeline.engine)
+    checks = pipeline.check_central(fix=fix)
+    settings = pipeline.central
+    assert settings is not None  # check_central says what to set otherwise
     if as_json:
         print(json.dumps([vars(check) for check in checks], ensure_ascii=False, indent=2))
     else:
@@ -95,34 +76,20 @@ def load(
     pipeline = _pipeline(sources)
     names = _selected(pipeline, source, all_sources)
     store.require_current(pipeline.engine)
-    odoo = central_settings(pipeline.settings.odoo)
-    base = odoo or pipeline.settings.odoo
-    config = load_central_config(base.config)
-    selection = Selection(tuple(names) if source else None)
-    if dry_run or odoo is None:
-        if odoo is None and not dry_run:
-            _central(pipeline)  # says what to set
-        loader = open_loader(
-            pipeline.engine,
-            None,
-            operator=pipeline.settings.operator,
-            page_size=page_size or base.page_size,
-            config=config,
-        )
-        report = loader.plan(selection)
+    selected = names if source else None
+    if dry_run or pipeline.central is None:
+        if not dry_run:
+            pipeline.check_central()  # says what to set
+        report = pipeline.plan_load(selected, page_size=page_size)
     else:
         with _Bars(as_json) as progress:
-            loader = open_loader(
-                pipeline.engine,
-                odoo,
-                operator=pipeline.settings.operator,
+            report = pipeline.load(
+                selected,
                 workers=workers,
                 batch_size=batch_size,
                 page_size=page_size,
                 progress=progress,
-                config=config,
             )
-            report = loader.load(selection, url=str(odoo.url), database=str(odoo.database))
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -190,14 +157,8 @@ def print_load(report: LoadReport) -> None:
 def batches_rollback(batch_id: int, as_json: JsonOption = False) -> None:
     """Undo in the central Odoo what loads created from a batch (entries reset, then deleted)."""
     pipeline = _pipeline()
-    settings = _central(pipeline)
     store.require_current(pipeline.engine)
-    report = rollback_batch(
-        pipeline.engine,
-        transport_factory(settings)(),
-        batch_id,
-        operator=pipeline.settings.operator,
-    )
+    report = pipeline.rollback(batch_id)
     if as_json:
         print(json.dumps(vars(report), ensure_ascii=False, indent=2))
         return

@@ -103,23 +103,11 @@ def _central_step(pipeline: Pipeline) -> None:
     """Load into the Odoo named by ODOO_URL (or CONSOLIDATION_ODOO__URL); without one, show
     the plan of what a load would do."""
     from consolidation.cli.central import _Bars, print_load
-    from consolidation.load import (
-        Selection,
-        central_settings,
-        load_central_config,
-        open_loader,
-        preflight,
-        transport_factory,
-    )
 
-    odoo = central_settings(pipeline.settings.odoo)
-    config = load_central_config((odoo or pipeline.settings.odoo).config)
+    odoo = pipeline.central
     if odoo is None:
         console.rule("[bold]5. The central Odoo: what a load would do (dry run)")
-        loader = open_loader(
-            pipeline.engine, None, operator=pipeline.settings.operator, config=config
-        )
-        print_load(loader.plan(Selection()))
+        print_load(pipeline.plan_load())
         console.print(
             "No central Odoo is set. To load into one: ODOO_URL=http://127.0.0.1:8069 "
             "ODOO_DB=central ODOO_USER=admin ODOO_PASSWORD=… make demo "
@@ -127,21 +115,13 @@ def _central_step(pipeline: Pipeline) -> None:
         )
         return
     console.rule(f"[bold]5. Loading into the central Odoo at {odoo.url}")
-    connect = transport_factory(odoo)
-    failing = [check for check in preflight(connect(), pipeline.engine, config) if not check.ok]
+    failing = [check for check in pipeline.check_central() if not check.ok]
     for check in failing:
         err_console.print(f"[red]preflight: {check.name}[/]: {check.detail}")
     if failing:
         raise ConsolidationError("the central Odoo is not ready; see `consolidate central check`")
     with _Bars(quiet=False) as progress:
-        loader = open_loader(
-            pipeline.engine,
-            odoo,
-            operator=pipeline.settings.operator,
-            progress=progress,
-            config=config,
-        )
-        report = loader.load(Selection(), url=str(odoo.url), database=str(odoo.database))
+        report = pipeline.load(progress=progress)
     print_load(report)
 
 

@@ -1,10 +1,11 @@
 """The pipeline wires the stages together: extract → (map → validate → stage) → match → load.
 
-``Pipeline.run``, ``Pipeline.revalidate`` and ``Pipeline.load`` are the only places that wire
-one stage to another; the other methods hand one stage its explicit inputs (the engine, its
-settings section, a source's spec). The CLI and the web app call the pipeline and the services
-(``Pipeline.quarantine``), never a stage's internals. A stage's failure is recorded on its batch
-and reaches the user as one line.
+``Pipeline.run``, ``Pipeline.revalidate`` and ``Pipeline.load`` (with ``plan_load``,
+``check_central`` and ``rollback`` around it) are the only places that wire one stage to
+another; the other methods hand one stage its explicit inputs (the engine, its settings
+section, a source's spec). The CLI and the web app call the pipeline and the services
+(``Pipeline.quarantine``), never a stage's internals. A stage's failure is recorded on its
+batch and reaches the user as one line.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import Connector, open_connector
-from consolidation import extract, quarantine, staging
+from consolidation import extract, load, quarantine, staging
 from consolidation.core import memory, store
+from consolidation.core.errors import ConfigError
 from consolidation.core.reference import ReferenceData, load_reference
 from consolidation.core.schema import Domain, Ministry, SourceSystem
-from consolidation.core.settings import Settings
+from consolidation.core.settings import OdooSettings, Settings
 from consolidation.core.sources import SourcesConfig, load_sources
 from consolidation.core.types import NoProgress, ProgressSink
 from consolidation.extract import ExtractResult, ExtractSettings
+from consolidation.load import Check, LoadReport, RollbackReport, Selection
 from consolidation.quarantine import QuarantineService, QuarantineSettings, ReleaseResult
 from consolidation.staging import StagingSettings, TransformResult
 
@@ -251,6 +254,75 @@ class Pipeline:
             )
         persons, vendors = self.match()
         return RunResult(extracts, transforms, persons, vendors)
+
+    @property
+    def central(self) -> OdooSettings | None:
+        """The central Odoo's settings (ODOO_URL and friends fill the gaps); None if unset."""
+        return load.central_settings(self.settings.odoo)
+
+    def _central(self) -> OdooSettings:
+        odoo = self.central
+        if odoo is None:
+            raise ConfigError(
+                "no central Odoo configured: set CONSOLIDATION_ODOO__URL, __DATABASE, __LOGIN "
+                "and __PASSWORD (or ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD)"
+            )
+        return odoo
+
+    def plan_load(
+        self, sources: list[str] | None = None, *, page_size: int | None = None
+    ) -> LoadReport:
+        """What a load would create, update and leave unchanged, from the store alone."""
+        odoo = self.central or self.settings.odoo
+        loader = load.open_loader(
+            self.engine,
+            None,
+            operator=self.settings.operator,
+            page_size=page_size or odoo.page_size,
+            config=load.load_central_config(odoo.config),
+        )
+        return loader.plan(Selection(tuple(sources) if sources is not None else None))
+
+    def check_central(self, *, fix: bool = True) -> list[Check]:
+        """The central Odoo's preflight (version, modules, currency, fields, rights)."""
+        odoo = self._central()
+        config = load.load_central_config(odoo.config)
+        return load.preflight(load.transport_factory(odoo)(), self.engine, config, fix=fix)
+
+    def load(
+        self,
+        sources: list[str] | None = None,
+        *,
+        workers: int | None = None,
+        batch_size: int | None = None,
+        page_size: int | None = None,
+        progress: load.Progress | None = None,
+    ) -> LoadReport:
+        """Feed the central Odoo from the unified store (every source, or these): idempotent,
+        resumable, parallel; what Odoo refuses goes to the quarantine."""
+        odoo = self._central()
+        loader = load.open_loader(
+            self.engine,
+            odoo,
+            operator=self.settings.operator,
+            workers=workers,
+            batch_size=batch_size,
+            page_size=page_size,
+            progress=progress,
+            config=load.load_central_config(odoo.config),
+        )
+        selection = Selection(tuple(sources) if sources is not None else None)
+        return loader.load(selection, url=str(odoo.url), database=str(odoo.database))
+
+    def rollback(self, batch_id: int) -> RollbackReport:
+        """Undo in the central Odoo what loads created from a batch."""
+        odoo = self._central()
+        return load.rollback_batch(
+            self.engine,
+            load.transport_factory(odoo)(),
+            batch_id,
+            operator=self.settings.operator,
+        )
 
     def batches(self, *, limit: int = 50) -> list[dict[str, Any]]:
         return extract.list_batches(self.engine, limit=limit)
