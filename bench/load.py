@@ -51,7 +51,7 @@ _MODE: list[str] = ["single"]
 """The company mode of this run (``--company-mode``)."""
 
 
-def _config() -> CentralConfig:
+def central_config() -> CentralConfig:
     return _config_for(_MODE[0])
 
 
@@ -63,10 +63,10 @@ def _config_for(mode: str) -> CentralConfig:
 
 def _target(name: str) -> Target:
     """The target as this run's mode loads it (with ``company_id`` per ministry)."""
-    return configured(TARGETS[name], _config())
+    return configured(TARGETS[name], central_config())
 
 
-def _store(folder: Path, employees: int, lines: int) -> sa.Engine:
+def make_store(folder: Path, employees: int, lines: int) -> sa.Engine:
     from tests.pipeline_support import demo_pipeline
 
     run = demo_pipeline(folder, employees=employees, journal_lines=lines)
@@ -74,8 +74,8 @@ def _store(folder: Path, employees: int, lines: int) -> sa.Engine:
     return run.pipeline.engine
 
 
-def _loader(engine: sa.Engine, connect: Any, targets: list[str], workers: int) -> CentralLoader:
-    config = _config().model_copy(update={"targets": targets})
+def make_loader(engine: sa.Engine, connect: Any, targets: list[str], workers: int) -> CentralLoader:
+    config = central_config().model_copy(update={"targets": targets})
     return CentralLoader(engine, connect, config, batch_size=200, workers=workers, operator="bench")
 
 
@@ -136,7 +136,7 @@ def _records(engine: sa.Engine, target: str) -> list[Record]:
     from sqlalchemy.orm import Session
 
     with Session(engine) as session:
-        records = _target(target).read(session, Selection(), _config())
+        records = _target(target).read(session, Selection(), central_config())
         return [record for record in records if not record.refusal]
 
 
@@ -181,18 +181,18 @@ def measure(
     connect: Any, label: str, employees: int, lines: int, workers: list[int]
 ) -> list[dict[str, Any]]:
     folder = Path(tempfile.mkdtemp(prefix="bench_load_"))
-    engine = _store(folder, employees, lines)
+    engine = make_store(folder, employees, lines)
     odoo = connect()
-    failing = [c for c in preflight(odoo, engine, _config()) if not c.ok]
+    failing = [c for c in preflight(odoo, engine, central_config()) if not c.ok]
     if failing:
         raise SystemExit(f"preflight failed: {[(c.name, c.detail) for c in failing]}")
     dependencies = [
         t
-        for t in _config().targets
+        for t in central_config().targets
         if t not in ("employment", "journal_entry", "opening_balance")
         and (t != "ministry_company" or _MODE[0] == "per_ministry")
     ]
-    _loader(engine, connect, dependencies, 2).load(Selection())
+    make_loader(engine, connect, dependencies, 2).load(Selection())
     results = []
     for target in ("employment", "journal_entry"):
         count = len(_records(engine, target))
@@ -213,7 +213,7 @@ def measure(
             if loaded:
                 _cleanup(odoo, target, [row["res_id"] for row in loaded])
             started, cpu = time.perf_counter(), time.process_time()
-            report = _loader(engine, connect, [target], n).load(Selection())
+            report = make_loader(engine, connect, [target], n).load(Selection())
             seconds = time.perf_counter() - started
             rates[f"loader_{n}w"] = report.counts[target].created / seconds
             # the loader's own CPU (all its threads) per record, against the wall time per record

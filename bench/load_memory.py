@@ -22,22 +22,24 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bench.load import STANDIN, _config, _loader, _store, write_results
+from bench.load import STANDIN, central_config, make_loader, make_store, write_results
 from consolidation.core.odoo_rpc import XmlRpcTransport
 from consolidation.load import Selection
 
 
 def measure(url: str, lines: int) -> dict[str, Any]:
-    engine = _store(Path(tempfile.mkdtemp(prefix="bench_load_memory_")), 200, lines)
+    engine = make_store(Path(tempfile.mkdtemp(prefix="bench_load_memory_")), 200, lines)
 
     def connect() -> XmlRpcTransport:
         return XmlRpcTransport(url, "central", "admin", SecretStr("admin"))
 
-    dependencies = [t for t in _config().targets if t not in ("journal_entry", "opening_balance")]
-    _loader(engine, connect, dependencies, 2).load(Selection())
+    dependencies = [
+        t for t in central_config().targets if t not in ("journal_entry", "opening_balance")
+    ]
+    make_loader(engine, connect, dependencies, 2).load(Selection())
     tracemalloc.start()
     started = time.perf_counter()
-    report = _loader(engine, connect, ["journal_entry"], 1).load(Selection())
+    report = make_loader(engine, connect, ["journal_entry"], 1).load(Selection())
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

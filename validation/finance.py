@@ -29,8 +29,6 @@ def listed(frame: pd.DataFrame, field: str, codes: set[str] | KeyIndex | None) -
     return passing(frame, ~present(frame, field) | among(frame[field], codes))
 
 
-# --- accounts and vendors ----------------------------------------------------------------------
-
 mojibake_rules("account", ["name_ar", "name_en"], Severity.ERROR)
 
 
@@ -66,9 +64,6 @@ def vendor_iban_valid(frame: pd.DataFrame, context: ValidationContext) -> pd.Ser
 mojibake_rules("vendor", ["name_ar", "name_en"], Severity.ERROR)
 
 
-# --- journal entries ---------------------------------------------------------------------------
-
-
 @rule(
     "journal_entry.period.open",
     severity=Severity.ERROR,
@@ -81,9 +76,6 @@ def entry_period_open(frame: pd.DataFrame, context: ValidationContext) -> pd.Ser
 
 
 mojibake_rules("journal_entry", ["description"], Severity.WARNING)
-
-
-# --- journal lines -----------------------------------------------------------------------------
 
 
 @rule(
@@ -290,9 +282,6 @@ entity_rule(
     "line whose amount is missing or unreadable is judged once that amount is fixed.",
     tracker=EntryBalance,
 )
-
-
-# --- opening balances --------------------------------------------------------------------------
 
 
 @rule(

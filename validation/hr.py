@@ -77,9 +77,6 @@ def _mod97(compact: str) -> bool:
     return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
 
 
-# --- employee ----------------------------------------------------------------------------------
-
-
 def _birth_yymm(birth: pd.Series) -> npt.NDArray[np.int64]:
     filled = birth.fillna(pd.Timestamp(0))
     return np.asarray((filled.dt.year % 100) * 100 + filled.dt.month, dtype=np.int64)
@@ -254,9 +251,6 @@ decimals_rules("employee")
 mojibake_rules("employee", ["name_ar", "name_en"], Severity.ERROR)
 
 
-# --- org units, jobs, grades -------------------------------------------------------------------
-
-
 class OrgUnitParents:
     """Every org unit code and every (record, parent) pair seen, to check parents at the end:
     a parent may come in a later chunk than its children."""
@@ -344,9 +338,6 @@ def grade_band_ordered(frame: pd.DataFrame, context: ValidationContext) -> pd.Se
 
 decimals_rules("grade")
 mojibake_rules("grade", ["name"], Severity.ERROR)
-
-
-# --- payroll lines -----------------------------------------------------------------------------
 
 
 @rule(

@@ -159,9 +159,6 @@ class EntityValidator:
         return pd.concat(parts, ignore_index=True).take(sequence).reset_index(drop=True)
 
 
-# --- duplicates within a source ----------------------------------------------------------------
-
-
 _TEXT = pa.large_string()
 """pandas' ``str`` dtype keeps large strings: staying with them spares a copy per column."""
 

@@ -36,9 +36,6 @@ def _gxe() -> Any:
     return gxe
 
 
-# --- required fields ---------------------------------------------------------------------------
-
-
 def _required(entity: str, field: str) -> None:
     def build(context: ValidationContext) -> Any:
         return _gxe().ExpectColumnValuesToNotBeNull(column=field)
@@ -60,9 +57,6 @@ def _required(entity: str, field: str) -> None:
 for _entity in ENTITIES.values():
     for _field in _entity.required():
         _required(_entity.name, _field)
-
-
-# --- employee ----------------------------------------------------------------------------------
 
 
 @expectation(
@@ -156,9 +150,6 @@ def birth_date_plausible(context: ValidationContext) -> Any:
     return _gxe().ExpectColumnValuesToBeBetween(
         column="birth_date", min_value=EARLIEST, max_value=context.end_of_today, strict_max=True
     )
-
-
-# --- periods, dates and codes of the other entities -------------------------------------------
 
 
 def _period_format(entity: str) -> None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 import sys
 
-from consolidation.cli import central, demo, extract, steward  # noqa: F401 - they register
+from consolidation.cli import central, demo, extract, review, steward  # noqa: F401 - they register
 from consolidation.cli.common import app, err_console
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.settings import Settings
-
-# --- entry point --------------------------------------------------------------------------------
 
 
 def main() -> None:

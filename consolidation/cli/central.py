@@ -12,12 +12,12 @@ from rich.table import Table
 from consolidation.cli.common import (
     JsonOption,
     SourcesOption,
-    _pipeline,
-    _selected,
     app,
     batches_app,
     console,
     err_console,
+    open_pipeline,
+    selected_sources,
 )
 from consolidation.core import store
 from consolidation.load import (
@@ -36,7 +36,7 @@ def central_check(
     ] = True,
 ) -> None:
     """Preflight: version, modules, company currency, fields, journal codes, access rights."""
-    pipeline = _pipeline()
+    pipeline = open_pipeline()
     if pipeline.central is not None:
         store.require_current(pipeline.engine)
     checks = pipeline.check_central(fix=fix)
@@ -73,8 +73,8 @@ def load(
     as_json: JsonOption = False,
 ) -> None:
     """Push the unified store into the central Odoo: idempotent, resumable, parallel."""
-    pipeline = _pipeline(sources)
-    names = _selected(pipeline, source, all_sources)
+    pipeline = open_pipeline(sources)
+    names = selected_sources(pipeline, source, all_sources)
     store.require_current(pipeline.engine)
     selected = names if source else None
     if dry_run or pipeline.central is None:
@@ -82,7 +82,7 @@ def load(
             pipeline.check_central()  # says what to set
         report = pipeline.plan_load(selected, page_size=page_size)
     else:
-        with _Bars(as_json) as progress:
+        with LoadBars(as_json) as progress:
             report = pipeline.load(
                 selected,
                 workers=workers,
@@ -101,7 +101,7 @@ def load(
         )
 
 
-class _Bars:
+class LoadBars:
     """A progress bar per target on a terminal; nothing when printing JSON."""
 
     def __init__(self, quiet: bool) -> None:
@@ -156,7 +156,7 @@ def print_load(report: LoadReport) -> None:
 @batches_app.command("rollback")
 def batches_rollback(batch_id: int, as_json: JsonOption = False) -> None:
     """Undo in the central Odoo what loads created from a batch (entries reset, then deleted)."""
-    pipeline = _pipeline()
+    pipeline = open_pipeline()
     store.require_current(pipeline.engine)
     report = pipeline.rollback(batch_id)
     if as_json:

@@ -52,15 +52,15 @@ SourcesOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def _settings() -> Settings:
+def read_settings() -> Settings:
     return Settings()
 
 
-def _pipeline(sources: Path | None = None) -> Pipeline:
-    return Pipeline(_settings(), sources_path=sources)
+def open_pipeline(sources: Path | None = None) -> Pipeline:
+    return Pipeline(read_settings(), sources_path=sources)
 
 
-def _selected(pipeline: Pipeline, source: str | None, all_sources: bool) -> list[str]:
+def selected_sources(pipeline: Pipeline, source: str | None, all_sources: bool) -> list[str]:
     """The sources a command works on: --source NAME or --all, exactly one of them."""
     if bool(source) == all_sources:
         raise ConsolidationError("give exactly one of --source NAME or --all")

@@ -10,21 +10,18 @@ from typing import Annotated, Any
 import typer
 
 from consolidation.cli.common import (
-    _settings,
     console,
     demo_app,
     err_console,
+    read_settings,
 )
-from consolidation.cli.extract import _print_extract_summary
+from consolidation.cli.extract import print_extract_summary
 from consolidation.cli.progress import make_progress
 from consolidation.cli.steward import print_quarantine_summary, print_run, run_pipeline
 from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
 from consolidation.matching import person_quality
 from consolidation.pipeline import ExtractResult, Pipeline
-
-# --- demo ---------------------------------------------------------------------------------------
-
 
 EmployeesOption = Annotated[int | None, typer.Option(help="HR records across the ministries.")]
 LinesOption = Annotated[int | None, typer.Option(help="Finance journal lines.")]
@@ -45,7 +42,7 @@ def demo(
         return
     from consolidation.demo import generate
 
-    settings = _settings()
+    settings = read_settings()
     out = directory or settings.demo.directory
     console.rule("[bold]1. Generating the demo ministries' systems")
     progress = make_progress(err_console)
@@ -76,7 +73,7 @@ def demo(
     matches = {
         r.source: _matches_manifest(r, manifest.control, manifest.rows) for r in result.extracts
     }
-    _print_extract_summary(result.extracts, matches)
+    print_extract_summary(result.extracts, matches)
     if not all(matches.values()):
         raise ConsolidationError(
             "extracted control totals differ from what the demo generator wrote"
@@ -102,7 +99,7 @@ def demo(
 def _central_step(pipeline: Pipeline) -> None:
     """Load into the Odoo named by ODOO_URL (or CONSOLIDATION_ODOO__URL); without one, show
     the plan of what a load would do."""
-    from consolidation.cli.central import _Bars, print_load
+    from consolidation.cli.central import LoadBars, print_load
 
     odoo = pipeline.central
     if odoo is None:
@@ -120,7 +117,7 @@ def _central_step(pipeline: Pipeline) -> None:
         err_console.print(f"[red]preflight: {check.name}[/]: {check.detail}")
     if failing:
         raise ConsolidationError("the central Odoo is not ready; see `consolidate central check`")
-    with _Bars(quiet=False) as progress:
+    with LoadBars(quiet=False) as progress:
         report = pipeline.load(progress=progress)
     print_load(report)
 
@@ -165,7 +162,7 @@ def demo_generate(
     """Only generate the demo ministries' systems (files, SQLite, or the databases given)."""
     from consolidation.demo import DemoTargets, generate
 
-    settings = _settings()
+    settings = read_settings()
     progress = make_progress(err_console)
     manifest = generate(
         directory or settings.demo.directory,

@@ -14,14 +14,14 @@ from rich.table import Table
 from consolidation.cli.common import (
     JsonOption,
     SourcesOption,
-    _pipeline,
-    _selected,
-    _settings,
     app,
     batches_app,
     console,
     db_app,
     err_console,
+    open_pipeline,
+    read_settings,
+    selected_sources,
     sources_app,
 )
 from consolidation.cli.progress import make_progress
@@ -29,13 +29,11 @@ from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
 from consolidation.pipeline import ExtractResult, Pipeline
 
-# --- db -----------------------------------------------------------------------------------------
-
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Upgrade the store's schema (to head by default)."""
-    engine = store.make_engine(_settings().store)
+    engine = store.make_engine(read_settings().store)
     store.upgrade(engine, revision)
     console.print(f"store {store.describe(engine)} is at revision {store.current_revision(engine)}")
 
@@ -45,7 +43,7 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, or 'base'.")],
 ) -> None:
     """Downgrade the store's schema to a revision."""
-    engine = store.make_engine(_settings().store)
+    engine = store.make_engine(read_settings().store)
     store.downgrade(engine, revision)
     console.print(
         f"store {store.describe(engine)} is at revision {store.current_revision(engine) or 'base'}"
@@ -55,20 +53,17 @@ def db_downgrade(
 @db_app.command("current")
 def db_current() -> None:
     """Show the store's revision and the head revision."""
-    engine = store.make_engine(_settings().store)
+    engine = store.make_engine(read_settings().store)
     current = store.current_revision(engine)
     head = store.head_revision(engine)
     state = "up to date" if current == head else "needs: consolidate db upgrade"
     console.print(f"{store.describe(engine)}: {current or 'base'} (head {head}, {state})")
 
 
-# --- sources ------------------------------------------------------------------------------------
-
-
 @sources_app.command("list")
 def sources_list(sources: SourcesOption = None, as_json: JsonOption = False) -> None:
     """List the declared ministries' source systems."""
-    config = _pipeline(sources).config
+    config = open_pipeline(sources).config
     rows: list[dict[str, Any]] = [
         {
             "source": name,
@@ -102,7 +97,7 @@ def sources_check(
     source: Annotated[str | None, typer.Option("--source", help="Check one source only.")] = None,
 ) -> None:
     """Reach every source and check its declared columns, reading no rows."""
-    pipeline = _pipeline(sources)
+    pipeline = open_pipeline(sources)
     names = [source] if source else list(pipeline.config.sources)
     failures = 0
     for name in names:
@@ -117,10 +112,7 @@ def sources_check(
         raise typer.Exit(2)
 
 
-# --- extract ------------------------------------------------------------------------------------
-
-
-def _parse_since(since: str | None) -> datetime | None:
+def parse_since(since: str | None) -> datetime | None:
     if since is None:
         return None
     try:
@@ -143,15 +135,15 @@ def extract(
     as_json: JsonOption = False,
 ) -> None:
     """Extract sources into the raw area of the store, one batch per source."""
-    pipeline = _pipeline(sources)
-    names = _selected(pipeline, source, all_sources)
+    pipeline = open_pipeline(sources)
+    names = selected_sources(pipeline, source, all_sources)
     store.require_current(pipeline.engine)
     pipeline.register_sources()
-    results = _extract(pipeline, names, _parse_since(since))
+    results = _extract(pipeline, names, parse_since(since))
     if as_json:
         print(json.dumps([_result_dict(r) for r in results], indent=2))
     else:
-        _print_extract_summary(results)
+        print_extract_summary(results)
 
 
 def _extract(pipeline: Pipeline, names: list[str], since: datetime | None) -> list[ExtractResult]:
@@ -176,7 +168,7 @@ def _result_dict(result: ExtractResult) -> dict[str, Any]:
     }
 
 
-def _print_extract_summary(
+def print_extract_summary(
     results: list[ExtractResult], expected: dict[str, bool] | None = None
 ) -> None:
     """One row per source and entity: rows and the source's control totals, exact."""
@@ -224,9 +216,6 @@ def _amount(value: Decimal) -> str:
     return f"{value:,}" if value else ""
 
 
-# --- batches ------------------------------------------------------------------------------------
-
-
 @batches_app.callback()
 def batches(
     ctx: typer.Context,
@@ -236,7 +225,7 @@ def batches(
     """List batches, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = _pipeline().batches(limit=limit)
+    rows = open_pipeline().batches(limit=limit)
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -274,7 +263,7 @@ def batches(
 @batches_app.command("show")
 def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
     """One batch, with row accounting and control totals per entity."""
-    batch, entities = _pipeline().batch(batch_id)
+    batch, entities = open_pipeline().batch(batch_id)
     if as_json:
         print(json.dumps({**batch, "entities": entities}, ensure_ascii=False, indent=2))
         return
@@ -312,7 +301,7 @@ def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
 @batches_app.command("verify")
 def batches_verify(batch_id: int) -> None:
     """Check that the batch's raw files are all present and unaltered."""
-    problems = _pipeline().verify_batch(batch_id)
+    problems = open_pipeline().verify_batch(batch_id)
     for problem in problems:
         console.print(f"[red]altered[/] {problem}")
     if problems:
@@ -323,7 +312,7 @@ def batches_verify(batch_id: int) -> None:
 @app.command("raw")
 def raw(batch_id: int, entity: str, source_key: str) -> None:
     """Show the original source record behind a batch, entity and source key."""
-    record = _pipeline().raw_record(batch_id, entity, source_key)
+    record = open_pipeline().raw_record(batch_id, entity, source_key)
     if record is None:
         raise ConsolidationError(f"batch {batch_id} has no {entity} record with key {source_key!r}")
     print(json.dumps(record, ensure_ascii=False, indent=2))

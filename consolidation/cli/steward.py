@@ -14,13 +14,13 @@ from consolidation import quarantine
 from consolidation.cli.common import (
     JsonOption,
     SourcesOption,
-    _pipeline,
-    _selected,
     app,
     console,
     err_console,
+    open_pipeline,
+    selected_sources,
 )
-from consolidation.cli.extract import _parse_since
+from consolidation.cli.extract import parse_since
 from consolidation.cli.progress import make_progress
 from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
@@ -35,9 +35,6 @@ app.add_typer(issues_app, name="issues")
 app.add_typer(quarantine_app, name="quarantine")
 
 
-# --- run ----------------------------------------------------------------------------------------
-
-
 @app.command("run")
 def run(
     source: Annotated[str | None, typer.Option("--source", help="One source by name.")] = None,
@@ -49,10 +46,10 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """extract → map → validate → match → stage, one batch per source."""
-    pipeline = _pipeline(sources)
-    names = _selected(pipeline, source, all_sources)
+    pipeline = open_pipeline(sources)
+    names = selected_sources(pipeline, source, all_sources)
     store.require_current(pipeline.engine)
-    result = run_pipeline(pipeline, names, _parse_since(since))
+    result = run_pipeline(pipeline, names, parse_since(since))
     if as_json:
         print(json.dumps(run_dict(result), ensure_ascii=False, indent=2))
         return
@@ -191,7 +188,7 @@ def revalidate(
     sources: SourcesOption = None,
 ) -> None:
     """Re-check quarantined records after corrections and waivers; release what passes."""
-    pipeline = _pipeline(sources)
+    pipeline = open_pipeline(sources)
     store.require_current(pipeline.engine)
     result = pipeline.revalidate(source=source)
     released = ", ".join(f"{n} {entity}" for entity, n in result.released.items()) or "none"
@@ -204,8 +201,6 @@ def revalidate(
             f"re-matched: {result.persons.clusters:,} persons, {result.vendors.clusters:,} partners"
         )
 
-
-# --- issues -------------------------------------------------------------------------------------
 
 RuleOption = Annotated[str | None, typer.Option("--rule", help="Rule id; * is a wildcard.")]
 MinistryOption = Annotated[str | None, typer.Option("--ministry", help="Ministry code.")]
@@ -225,7 +220,7 @@ def issues_list(
     as_json: JsonOption = False,
 ) -> None:
     """Issues in the quarantine (national ids and IBANs appear here, never in logs)."""
-    pipeline = _pipeline()
+    pipeline = open_pipeline()
     filters = quarantine.IssueFilter(
         rule=rule, ministry=ministry, status=status, source=source, limit=limit
     )
@@ -266,7 +261,7 @@ def issues_list(
 @issues_app.command("summary")
 def issues_summary(as_json: JsonOption = False) -> None:
     """Open issues by rule and ministry."""
-    pipeline = _pipeline()
+    pipeline = open_pipeline()
     if as_json:
         print(json.dumps(pipeline.quarantine.summary(), indent=2))
         return
@@ -287,14 +282,14 @@ def issues_export(
     """A workbook, one sheet per rule, that a ministry uses to fix the data at the source."""
     if export_format != "xlsx":
         raise ConsolidationError(f"--format {export_format!r} is not supported; expected xlsx")
-    pipeline = _pipeline()
+    pipeline = open_pipeline()
     filters = quarantine.IssueFilter(rule=rule, ministry=ministry, status=status, source=source)
     counts = pipeline.quarantine.export_xlsx(out, filters)
     console.print(f"wrote {out}: {sum(counts.values())} issues on {len(counts)} sheets")
 
 
 def _decide(ids: list[int], status: IssueStatus, note: str | None) -> None:
-    pipeline = _pipeline()
+    pipeline = open_pipeline()
     count = pipeline.quarantine.decide(ids, status, actor=pipeline.settings.operator, note=note)
     console.print(
         f"{count} issues {status.value}; run `consolidate revalidate` to let records flow"
@@ -322,13 +317,10 @@ def issues_reopen(ids: list[int], note: NoteOption = None) -> None:
     _decide(ids, IssueStatus.OPEN, note)
 
 
-# --- quarantine ---------------------------------------------------------------------------------
-
-
 @quarantine_app.command("show")
 def quarantine_show(source: str, entity: str, key: str) -> None:
     """A quarantined record: its mapped values, corrections and issues."""
-    shown = _pipeline().quarantine.record(source, entity, key)
+    shown = open_pipeline().quarantine.record(source, entity, key)
     print(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
@@ -346,68 +338,9 @@ def quarantine_fix(
         if not sep or not name:
             raise ConsolidationError(f"--set {item!r}: expected field=value")
         pairs[name.strip()] = value
-    pipeline = _pipeline()
+    pipeline = open_pipeline()
     pipeline.quarantine.correct(source, entity, key, pairs, actor=pipeline.settings.operator)
     console.print(
         f"corrected {', '.join(pairs)} of {source} {entity} {key}; "
         "run `consolidate revalidate` to re-check it"
-    )
-
-
-# --- matching review ----------------------------------------------------------------------------
-
-review_app = typer.Typer(help="Grey-zone matches waiting for a steward.", no_args_is_help=True)
-app.add_typer(review_app, name="review")
-
-
-@review_app.command("list")
-def review_list(
-    status: Annotated[str, typer.Option(help="open, merged, apart or all")] = "open",
-    as_json: JsonOption = False,
-) -> None:
-    """Candidate pairs of persons or vendors that scored in the grey zone."""
-    from consolidation.matching import review_pairs
-
-    rows = review_pairs(_pipeline().engine, status=None if status == "all" else status)
-    if as_json:
-        print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
-        return
-    table = Table(
-        "id",
-        "kind",
-        "record a",
-        "record b",
-        "score",
-        "status",
-        "reasons",
-        box=box.SIMPLE_HEAD,
-        title=f"{len(rows)} pairs",
-    )
-    for r in rows:
-        table.add_row(
-            str(r["id"]),
-            r["kind"],
-            r["record_a"],
-            r["record_b"],
-            f"{r['score']:.1f}",
-            r["status"],
-            r["reasons"],
-        )
-    console.print(table)
-
-
-@review_app.command("decide")
-def review_decide(
-    review_id: int,
-    decision: Annotated[str, typer.Argument(help="merged or apart (or open to undo)")],
-) -> None:
-    """Merge a pair or keep it apart; matching applies it now and on every later run."""
-    from consolidation.matching import decide_pair
-
-    pipeline = _pipeline()
-    decide_pair(pipeline.engine, review_id, decision, actor=pipeline.settings.operator)
-    persons, vendors = pipeline.match()
-    console.print(
-        f"pair {review_id}: {decision}; re-matched {persons.clusters:,} persons, "
-        f"{vendors.clusters:,} partners"
     )

@@ -1,5 +1,8 @@
 """The unified schema: one shape for every ministry's HR and finance records, plus control.
 
+One cohesive table of declarations (every table of the store, in the order reference data,
+control, HR, finance), which is why this module is long.
+
 Money is ``Numeric(18, 3)`` with a currency beside it, ``Decimal`` in Python. On SQLite, which
 has no exact decimal type, it is stored as an integer number of fils so sums stay exact.
 Every unified row carries its lineage: the batch that staged it, its source system and key,
@@ -124,9 +127,6 @@ def _enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
     )
 
 
-# --- reference data -----------------------------------------------------------------------------
-
-
 class Ministry(Base):
     __tablename__ = "ministry"
 
@@ -147,9 +147,6 @@ class SourceSystem(Base):
     name: Mapped[str]
 
     ministry: Mapped[Ministry] = relationship()
-
-
-# --- control ------------------------------------------------------------------------------------
 
 
 class Batch(Base):
@@ -450,9 +447,6 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
 
-# --- HR -----------------------------------------------------------------------------------------
-
-
 class Person(Lineage, Base):
     """One human, keyed by national id (CPR) where known; the golden record across ministries."""
 
@@ -572,9 +566,6 @@ class PayrollLine(Staged, Base):
     component: Mapped[str] = mapped_column(sa.String(64))
     amount: Mapped[Decimal]
     currency: Mapped[str] = _currency()
-
-
-# --- finance ------------------------------------------------------------------------------------
 
 
 class Account(Base):

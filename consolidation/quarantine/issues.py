@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -258,3 +259,46 @@ def close_issues(
                 version=table.c.version + 1,
             )
         )
+
+
+def record_new_issues(
+    connection: sa.Connection,
+    source: str,
+    found: list[pd.DataFrame],
+    rows: dict[tuple[str, str], Any],
+    now: datetime,
+) -> int:
+    """Failures a correction introduced are issues too (the old ones stay as they are)."""
+    itable = table_of(ValidationIssue)
+    existing = {
+        (r.entity, r.source_key, r.rule_id, r.field)
+        for r in connection.execute(sa.select(itable).where(itable.c.source_system == source))
+    }
+    inserts = []
+    for frame in found:
+        for entity, key, rule_id, field_name, severity, value, message in frame[
+            ["entity", SOURCE_KEY, "rule_id", "field", "severity", "value", "message"]
+        ].itertuples(index=False):
+            identity = (entity, key, rule_id, field_name or "")
+            record = rows.get((entity, key))
+            if identity in existing or record is None:
+                continue
+            existing.add(identity)
+            inserts.append(
+                {
+                    "batch_id": record.batch_id,
+                    "source_system": source,
+                    "entity": entity,
+                    "source_key": key,
+                    "rule_id": rule_id,
+                    "severity": Severity(severity),
+                    "field": field_name or "",
+                    "value": value,
+                    "message": message,
+                    "status": IssueStatus.OPEN,
+                    "created_at": now,
+                }
+            )
+    if inserts:
+        connection.execute(sa.insert(itable), inserts)
+    return len(inserts)

@@ -36,6 +36,7 @@ from consolidation.core.schema import (
 from consolidation.core.sources import SourceSpec
 from consolidation.core.types import SOURCE_KEY
 from consolidation.core.unified import ENTITY_ORDER
+from consolidation.quarantine.issues import record_new_issues
 from consolidation.quarantine.records import records_frame
 from consolidation.quarantine.settings import QuarantineSettings
 from validation import EntityValidator, ValidationContext
@@ -283,7 +284,7 @@ def _release_source(
         )
         result.released[entity] = result.released.get(entity, 0) + len(keys)
     result.still_quarantined += sum(len(keys) for keys in blocked.values())
-    result.new_issues += _record_new_issues(connection, source, found, record_rows, now)
+    result.new_issues += record_new_issues(connection, source, found, record_rows, now)
 
 
 def _touched(rows: list[Any], waived: set[tuple[str, str, str, str]]) -> list[Any]:
@@ -361,46 +362,3 @@ def _by_batch(
     for record in records:
         groups[int(rows[(entity, record[SOURCE_KEY])].batch_id)].append(record)
     return groups
-
-
-def _record_new_issues(
-    connection: sa.Connection,
-    source: str,
-    found: list[pd.DataFrame],
-    rows: dict[tuple[str, str], Any],
-    now: datetime,
-) -> int:
-    """Failures a correction introduced are issues too (the old ones stay as they are)."""
-    itable = table_of(ValidationIssue)
-    existing = {
-        (r.entity, r.source_key, r.rule_id, r.field)
-        for r in connection.execute(sa.select(itable).where(itable.c.source_system == source))
-    }
-    inserts = []
-    for frame in found:
-        for entity, key, rule_id, field_name, severity, value, message in frame[
-            ["entity", SOURCE_KEY, "rule_id", "field", "severity", "value", "message"]
-        ].itertuples(index=False):
-            identity = (entity, key, rule_id, field_name or "")
-            record = rows.get((entity, key))
-            if identity in existing or record is None:
-                continue
-            existing.add(identity)
-            inserts.append(
-                {
-                    "batch_id": record.batch_id,
-                    "source_system": source,
-                    "entity": entity,
-                    "source_key": key,
-                    "rule_id": rule_id,
-                    "severity": Severity(severity),
-                    "field": field_name or "",
-                    "value": value,
-                    "message": message,
-                    "status": IssueStatus.OPEN,
-                    "created_at": now,
-                }
-            )
-    if inserts:
-        connection.execute(sa.insert(itable), inserts)
-    return len(inserts)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -34,13 +33,9 @@ from consolidation.core import audit, rawstore
 from consolidation.core.integrity import check_journal_lines
 from consolidation.core.reference import ReferenceData
 from consolidation.core.schema import (
-    Batch,
-    BatchEntity,
-    BatchStatus,
     RawChunkFile,
     Severity,
     SourceSystem,
-    table_of,
 )
 from consolidation.core.sources import SourceSpec
 from consolidation.core.spill import KeySet
@@ -57,7 +52,8 @@ from consolidation.quarantine import (
 from consolidation.staging.controls import ControlTotals
 from consolidation.staging.holds import decide_holds
 from consolidation.staging.lane import DatabaseLane
-from consolidation.staging.results import EntityOutcome, TransformResult
+from consolidation.staging.mapping import explained_once
+from consolidation.staging.results import EntityOutcome, TransformResult, write_accounting
 from consolidation.staging.settings import StagingSettings
 from consolidation.staging.specs import SPECS
 from consolidation.staging.stager import Stager
@@ -196,7 +192,7 @@ class BatchTransform:
                     seen.update(frame[SOURCE_KEY])
                 frame, mapping_issues = self.corrections.apply(target, frame, mapping_issues)
                 work.rows += len(frame)
-                checked = _unexplained(validator.check_chunk(frame), mapping_issues)
+                checked = explained_once(validator.check_chunk(frame), mapping_issues)
                 self.issues.add(mapping_issues)
                 self.issues.add(checked)
                 self._remember(mapping, frame)
@@ -304,7 +300,7 @@ class BatchTransform:
                 self.controls.write(
                     connection, batch_id=self.batch_id, source=self.source, ministry_id=ministry_id
                 )
-                self._write_accounting(connection, outcomes)
+                write_accounting(connection, self.batch_id, outcomes)
                 self._audit_changes(connection, outcomes)
                 if any(w.mapping.target == "journal_line" for w in works):
                     lane.call(check_journal_lines, connection, self.source)
@@ -391,42 +387,6 @@ class BatchTransform:
             is not None
         )
 
-    def _write_accounting(self, connection: sa.Connection, outcomes: list[EntityOutcome]) -> None:
-        table = table_of(BatchEntity)
-        totals = Counter[str]()
-        for outcome in outcomes:
-            if outcome.derived:
-                continue
-            connection.execute(
-                sa.update(table)
-                .where(table.c.batch_id == self.batch_id, table.c.entity == outcome.raw_entity)
-                .values(
-                    rows_staged=outcome.staged,
-                    rows_quarantined=outcome.quarantined,
-                    rows_rejected=outcome.rejected,
-                    rows_withdrawn=outcome.withdrawn,
-                )
-            )
-            totals.update(
-                staged=outcome.staged,
-                quarantined=outcome.quarantined,
-                rejected=outcome.rejected,
-                withdrawn=outcome.withdrawn,
-            )
-        batch = table_of(Batch)
-        connection.execute(
-            sa.update(batch)
-            .where(batch.c.id == self.batch_id)
-            .values(
-                rows_staged=totals["staged"],
-                rows_quarantined=totals["quarantined"],
-                rows_rejected=totals["rejected"],
-                rows_withdrawn=totals["withdrawn"],
-                status=BatchStatus.STAGED,
-                finished_at=datetime.now(UTC),
-            )
-        )
-
     def _audit_changes(self, connection: sa.Connection, outcomes: list[EntityOutcome]) -> None:
         """A changed source row updated its unified row: the audit log says which and when."""
         audit.record_many(
@@ -439,15 +399,3 @@ class BatchTransform:
                 for table, key, new_hash in outcome.counts.changed_keys
             ),
         )
-
-
-def _unexplained(issues: pd.DataFrame, mapping_issues: pd.DataFrame) -> pd.DataFrame:
-    """Drop 'required field missing' where the mapping already said why the value is missing
-    (an amount that is not a number is one issue for the steward, not two)."""
-    if issues.empty or mapping_issues.empty:
-        return issues
-    explained = set(zip(mapping_issues[SOURCE_KEY], mapping_issues["field"], strict=True))
-    missing = issues["rule_id"].str.endswith(".present")
-    pairs = zip(issues[SOURCE_KEY], issues["field"], strict=True)
-    duplicate = pd.Series([pair in explained for pair in pairs], index=issues.index)
-    return issues.loc[~(missing & duplicate)]
