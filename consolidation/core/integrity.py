@@ -24,20 +24,21 @@ SHOWN = 3
 
 
 def orphan_lines(
-    connection: sa.Connection, source: str | None = None
+    connection: sa.Connection, source: str | None = None, *, only: tuple[str, ...] | None = None
 ) -> list[tuple[str, int, str, int]]:
     """Lines whose entry, account or partner does not exist (the first ``SHOWN``, by id):
     (reference, line id, line's source key, the missing id). One pass over the lines, each
     reference an anti-join; only ``source``'s lines when given (a batch writes only its own
-    source's lines)."""
+    source's lines), and only the references named in ``only`` when given."""
+    references = [r for r in REFERENCES if only is None or r[0] in only]
     joins = " ".join(
-        f"LEFT JOIN {table} {name} ON {name}.id = l.{column}" for name, column, table in REFERENCES
+        f"LEFT JOIN {table} {name} ON {name}.id = l.{column}" for name, column, table in references
     )
     missing = " OR ".join(
-        f"(l.{column} IS NOT NULL AND {name}.id IS NULL)" for name, column, _table in REFERENCES
+        f"(l.{column} IS NOT NULL AND {name}.id IS NULL)" for name, column, _table in references
     )
     mine = "l.source_system = :s AND " if source is not None else ""
-    selected = ", ".join(f"l.{column}, {name}.id IS NULL" for name, column, _table in REFERENCES)
+    selected = ", ".join(f"l.{column}, {name}.id IS NULL" for name, column, _table in references)
     rows = connection.execute(
         sa.text(
             f"SELECT l.id, l.source_key, {selected} FROM journal_line l {joins} "
@@ -47,16 +48,19 @@ def orphan_lines(
     ).all()
     found: list[tuple[str, int, str, int]] = []
     for row in rows:
-        for position, (name, _column, _table) in enumerate(REFERENCES):
+        for position, (name, _column, _table) in enumerate(references):
             ref, gone = row[2 + 2 * position], row[3 + 2 * position]
             if ref is not None and gone:
                 found.append((name, int(row[0]), str(row[1]), int(ref)))
     return found
 
 
-def check_journal_lines(connection: sa.Connection, source: str | None = None) -> None:
-    """Abort (raise) if any journal line of ``source`` (or any at all) is an orphan."""
-    orphans = orphan_lines(connection, source)
+def check_journal_lines(
+    connection: sa.Connection, source: str | None = None, *, only: tuple[str, ...] | None = None
+) -> None:
+    """Abort (raise) if any journal line of ``source`` (or any at all) is an orphan (of the
+    references in ``only``, or of any)."""
+    orphans = orphan_lines(connection, source, only=only)
     if not orphans:
         return
     shown = "; ".join(

@@ -11,19 +11,20 @@ Its public face:
   links, review pairs and conflicts; each takes the engine and the ``MatchingSettings`` section
   and returns a ``MatchOutcome``. ``person_quality`` scores the stored person clusters against a
   known truth (the demo's).
-* ``review_pairs``, ``decide_pair`` — the grey-zone queue and a steward's (audited) ruling on a
-  pair, which the next match applies.
+* Grey-zone pairs are written to ``match_review``; a steward decides them through the
+  quarantine service (``QuarantineService.decide_review``), and every later match applies the
+  decisions (merged pairs joined, pairs kept apart never linked).
 * The algorithms, on frames: ``match_persons`` and ``match_vendors`` return clusters
   (record_id → key), the links that made them, a review queue and conflict rows;
   ``build_golden`` picks each field's value by source priority and recency, keeping every
   source record in its links; ``unmerge`` splits a record back out; ``pairwise_quality`` scores
   a clustering against a known truth; ``normalize_*`` fold names; ``stable_key`` and
   ``valid_national_ids`` are the cluster keys and the CPR numbers matching trusts.
-* ``MatchingSettings``; errors ``MatchingError``, ``MatchingDecisionError``.
+* ``MatchingSettings``; errors ``MatchingError``.
 """
 
 from consolidation.matching.clustering import stable_key
-from consolidation.matching.exceptions import MatchingDecisionError, MatchingError
+from consolidation.matching.exceptions import MatchingError
 from consolidation.matching.normalize import (
     normalize_arabic,
     normalize_company,
@@ -34,7 +35,6 @@ from consolidation.matching.person_features import valid_national_ids
 from consolidation.matching.person_scoring import MatchConfig
 from consolidation.matching.persons import PersonMatchResult, match_persons
 from consolidation.matching.quality import PairwiseQuality, pairwise_quality
-from consolidation.matching.review import decide_pair, review_pairs
 from consolidation.matching.settings import MatchingSettings
 from consolidation.matching.store import MatchOutcome
 from consolidation.matching.suppliers import match_suppliers
@@ -44,7 +44,6 @@ from consolidation.matching.vendors import VendorMatchConfig, VendorMatchResult,
 __all__ = [
     "MatchConfig",
     "MatchOutcome",
-    "MatchingDecisionError",
     "MatchingError",
     "MatchingSettings",
     "PairwiseQuality",
@@ -52,7 +51,6 @@ __all__ = [
     "VendorMatchConfig",
     "VendorMatchResult",
     "build_golden",
-    "decide_pair",
     "match_people",
     "match_persons",
     "match_suppliers",
@@ -62,7 +60,6 @@ __all__ = [
     "normalize_latin",
     "pairwise_quality",
     "person_quality",
-    "review_pairs",
     "stable_key",
     "unmerge",
     "valid_national_ids",

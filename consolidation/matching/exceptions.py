@@ -9,7 +9,3 @@ from consolidation.core.errors import ConsolidationError
 class MatchingError(ConsolidationError):
     """The records handed to matching lack a column or repeat a record id, or its thresholds are
     inconsistent."""
-
-
-class MatchingDecisionError(MatchingError):
-    """A review decision that cannot be recorded."""

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
 from consolidation.core.schema import (
-    IssueStatus,
     MatchReview,
     Severity,
-    ValidationIssue,
     table_of,
 )
+from consolidation.quarantine import FoundIssue, raise_issues
 
 
 @dataclass(frozen=True)
@@ -136,42 +134,27 @@ def write_conflicts(
     entity: str,
     field: str,
 ) -> int:
-    """Each record of a conflict gets a warning issue a steward resolves."""
-    table = table_of(ValidationIssue)
-    rule_id = f"{entity}.{field}.conflict"
+    """Each record of a conflict gets a warning issue in the quarantine, which a steward
+    resolves (one already there is left as the steward left it)."""
     by_id = records.set_index("record_id")
-    now = datetime.now(UTC)
-    existing = {
-        (r.source_system, r.source_key)
-        for r in connection.execute(
-            sa.select(table.c.source_system, table.c.source_key).where(table.c.rule_id == rule_id)
-        )
-    }
-    rows = []
+    found = []
     for record_ids, value, message in zip(
         conflicts["record_ids"], conflicts[conflicts.columns[1]], conflicts["message"], strict=True
     ):
         for record_id in record_ids:
             record = by_id.loc[record_id]
-            identity = (record["source_system"], record["source_key"])
-            if identity in existing:
-                continue
-            existing.add(identity)
-            rows.append(
-                {
-                    "batch_id": int(record["batch_id"]),
-                    "source_system": identity[0],
-                    "entity": entity,
-                    "source_key": identity[1],
-                    "rule_id": rule_id,
-                    "severity": Severity.WARNING,
-                    "field": field,
-                    "value": None if value is None else str(value),
-                    "message": str(message),
-                    "status": IssueStatus.OPEN,
-                    "created_at": now,
-                }
+            found.append(
+                FoundIssue(
+                    batch_id=int(record["batch_id"]),
+                    source=str(record["source_system"]),
+                    entity=entity,
+                    source_key=str(record["source_key"]),
+                    rule_id=f"{entity}.{field}.conflict",
+                    severity=Severity.WARNING,
+                    message=str(message),
+                    field=field,
+                    value=None if value is None else str(value),
+                )
             )
-    if rows:
-        connection.execute(sa.insert(table), rows)
+    raise_issues(connection, found, reopen=False)
     return len(conflicts)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
+from consolidation.core.integrity import check_journal_lines
 from consolidation.core.schema import Partner, PartnerSource, table_of
 from consolidation.matching.settings import MatchingSettings
 from consolidation.matching.store import (
@@ -115,6 +116,7 @@ def match_suppliers(engine: sa.Engine, settings: MatchingSettings) -> MatchOutco
         stale = list(existing.values())
         if stale:
             connection.execute(sa.delete(partner).where(partner.c.id.in_([r.id for r in stale])))
+        check_journal_lines(connection, only=("partner",))  # no line keeps a partner gone
         review = write_review(connection, "vendor", result.review)
         conflicts = write_conflicts(connection, records, result.conflicts, "vendor", "identifier")
     merged = int((result.clusters.groupby("vendor_key")["record_id"].transform("size") > 1).sum())

@@ -147,7 +147,6 @@ def test_an_unbalanced_entry_flows_with_its_lines_once_corrected(demo: DemoRun) 
 
 def test_a_steward_merges_a_grey_zone_pair_and_can_undo_it(demo: DemoRun) -> None:
     from consolidation.core.schema import MatchReview
-    from consolidation.matching import decide_pair, review_pairs
 
     with demo.pipeline.engine.begin() as connection:
         a, b = (
@@ -171,12 +170,13 @@ def test_a_steward_merges_a_grey_zone_pair_and_can_undo_it(demo: DemoRun) -> Non
             k=key,
         )
 
-    [pair] = review_pairs(demo.pipeline.engine)
+    service = demo.pipeline.quarantine
+    [pair] = service.reviews()
     assert person(a) != person(b)
-    decide_pair(demo.pipeline.engine, pair["id"], "merged", actor=demo.pipeline.settings.operator)
+    service.decide_review(pair["id"], "merged", actor="steward")
     demo.pipeline.match()
     assert person(a) == person(b)
-    decide_pair(demo.pipeline.engine, pair["id"], "apart", actor=demo.pipeline.settings.operator)
+    service.decide_review(pair["id"], "apart", actor="steward")
     demo.pipeline.match()
     assert person(a) != person(b)
     assert _one(demo, "SELECT COUNT(*) FROM audit_event WHERE action LIKE 'match.%'") == 2

@@ -111,4 +111,6 @@ def test_every_reference_of_a_line_is_checked(tmp_path: Path, store_url: str) ->
         found = {(name, key, missing) for name, _id, key, missing in orphan_lines(connection)}
         assert found == {("account", "a", 999_999), ("partner", "p", 888_888)}
         assert orphan_lines(connection, "moh_hr") == []
+        partners = orphan_lines(connection, only=("partner",))
+        assert [(name, key) for name, _id, key, _missing in partners] == [("partner", "p")]
         connection.rollback()
