@@ -225,7 +225,7 @@ def batches(
     """List batches, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = open_pipeline().batches(limit=limit)
+    rows = open_pipeline().batches.recent(limit=limit)
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -263,7 +263,7 @@ def batches(
 @batches_app.command("show")
 def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
     """One batch, with row accounting and control totals per entity."""
-    batch, entities = open_pipeline().batch(batch_id)
+    batch, entities = open_pipeline().batches.show(batch_id)
     if as_json:
         print(json.dumps({**batch, "entities": entities}, ensure_ascii=False, indent=2))
         return
@@ -301,7 +301,7 @@ def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
 @batches_app.command("verify")
 def batches_verify(batch_id: int) -> None:
     """Check that the batch's raw files are all present and unaltered."""
-    problems = open_pipeline().verify_batch(batch_id)
+    problems = open_pipeline().batches.verify(batch_id)
     for problem in problems:
         console.print(f"[red]altered[/] {problem}")
     if problems:
@@ -312,7 +312,7 @@ def batches_verify(batch_id: int) -> None:
 @app.command("raw")
 def raw(batch_id: int, entity: str, source_key: str) -> None:
     """Show the original source record behind a batch, entity and source key."""
-    record = open_pipeline().raw_record(batch_id, entity, source_key)
+    record = open_pipeline().batches.raw_record(batch_id, entity, source_key)
     if record is None:
         raise ConsolidationError(f"batch {batch_id} has no {entity} record with key {source_key!r}")
     print(json.dumps(record, ensure_ascii=False, indent=2))

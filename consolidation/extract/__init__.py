@@ -3,8 +3,8 @@ Parquet, one batch per source run, with the source's control totals.
 
 Its public face: ``extract_source`` (one source into one batch; an ``ExtractResult``),
 ``failing`` and ``fail_batch`` (a stage's error marks its batch failed), the batch read-outs
-``list_batches``, ``show_batch``, ``verify_batch`` and ``raw_record``, ``ExtractSettings``,
-and ``ExtractError``.
+(``BatchRecords``, or ``list_batches``, ``show_batch``, ``verify_batch`` and ``raw_record``),
+``ExtractSettings``, and ``ExtractError``.
 """
 
 from consolidation.core.types import ProgressSink
@@ -15,11 +15,18 @@ from consolidation.extract.batch import (
     fail_batch,
     failing,
 )
-from consolidation.extract.batches import list_batches, raw_record, show_batch, verify_batch
+from consolidation.extract.batches import (
+    BatchRecords,
+    list_batches,
+    raw_record,
+    show_batch,
+    verify_batch,
+)
 from consolidation.extract.exceptions import ExtractError
 from consolidation.extract.settings import ExtractSettings
 
 __all__ = [
+    "BatchRecords",
     "EntityExtract",
     "ExtractError",
     "ExtractResult",

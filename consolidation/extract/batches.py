@@ -81,6 +81,26 @@ def raw_record(
     return rawstore.find_record(raw_dir, paths, source_key)
 
 
+class BatchRecords:
+    """What extraction recorded in one store, read as central IT reads it."""
+
+    def __init__(self, engine: sa.Engine, raw_dir: Path) -> None:
+        self.engine = engine
+        self.raw_dir = raw_dir
+
+    def recent(self, *, limit: int = 50) -> list[dict[str, Any]]:
+        return list_batches(self.engine, limit=limit)
+
+    def show(self, batch_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return show_batch(self.engine, batch_id)
+
+    def verify(self, batch_id: int) -> list[str]:
+        return verify_batch(self.engine, self.raw_dir, batch_id)
+
+    def raw_record(self, batch_id: int, entity: str, source_key: str) -> dict[str, Any] | None:
+        return raw_record(self.engine, self.raw_dir, batch_id, entity, source_key)
+
+
 def batch_dict(batch: Batch, source: str, ministry: str) -> dict[str, Any]:
     return {
         "id": batch.id,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -110,6 +110,11 @@ class Pipeline:
         import mappings
 
         return self.settings.mappings.directory or Path(mappings.__file__).resolve().parent
+
+    @property
+    def batches(self) -> extract.BatchRecords:
+        """The batches extraction recorded: their accounting, raw files and records."""
+        return extract.BatchRecords(self.engine, self.raw_dir)
 
     @property
     def quarantine(self) -> QuarantineService:
@@ -323,20 +328,6 @@ class Pipeline:
             batch_id,
             operator=self.settings.operator,
         )
-
-    def batches(self, *, limit: int = 50) -> list[dict[str, Any]]:
-        return extract.list_batches(self.engine, limit=limit)
-
-    def batch(self, batch_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        return extract.show_batch(self.engine, batch_id)
-
-    def verify_batch(self, batch_id: int) -> list[str]:
-        """What is wrong with the batch's raw files (missing, altered); empty if all intact."""
-        return extract.verify_batch(self.engine, self.raw_dir, batch_id)
-
-    def raw_record(self, batch_id: int, entity: str, source_key: str) -> dict[str, Any] | None:
-        """The original source record behind a unified row."""
-        return extract.raw_record(self.engine, self.raw_dir, batch_id, entity, source_key)
 
 
 def _sink(progress: ProgressSink | None) -> ProgressSink:

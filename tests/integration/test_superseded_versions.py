@@ -128,7 +128,7 @@ def test_a_changed_line_that_unbalances_its_entry_withdraws_the_old_version(
     assert _current_debits(demo) == before - entry_debit
     assert _entries_to_load(demo) == entries_before - 1
     # the batch's accounting states it
-    batch = demo.pipeline.batch(transform.batch_id)[0]
+    batch = demo.pipeline.batches.show(transform.batch_id)[0]
     assert batch["rows_withdrawn"] == lines + 1
     withdrawn_events = _scalar(
         demo, "SELECT COUNT(*) FROM audit_event WHERE action = 'row.withdrawn'"
