@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from consolidation.core.schema import JournalEntry, JournalLine, table_of
+from consolidation.core.settings import OdooSettings
 from consolidation.load import Selection, load_central_config
 from consolidation.load.targets import configured_targets
+from tests.odoo_standin import central_standin
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -155,3 +158,52 @@ def test_a_changed_line_that_unbalances_its_entry_withdraws_the_old_version(
         )
         == 0
     )
+
+
+def test_the_loader_skips_a_withdrawn_entry_and_replaces_it_when_a_new_version_passes(
+    demo: DemoRun,
+) -> None:
+    key, entry, _lines = _a_staged_line(demo)
+    with central_standin() as standin:
+        demo.pipeline.settings.odoo = OdooSettings(
+            url=standin.url,
+            database=standin.db,
+            login=standin.login,
+            password=SecretStr(standin.password),
+            workers=1,
+        )
+        first = demo.pipeline.load(["mof_gl"]).counts["journal_entry"]
+        assert first.created > 0 and first.failed == 0
+
+        _shift_debit(demo, key, Decimal("0.001"))  # the entry no longer balances
+        demo.pipeline.run(["mof_gl"])
+        plan = demo.pipeline.plan_load(["mof_gl"]).counts["journal_entry"]
+        assert plan.total == first.created - 1  # the withdrawn entry is not planned at all
+        assert (plan.created, plan.updated) == (0, 0)
+        held = demo.pipeline.load(["mof_gl"]).counts["journal_entry"]
+        assert (held.created, held.updated, held.reversed) == (0, 0, 0)
+
+        # a new balanced version passes: the loader sees a change, and the posted entry in
+        # Odoo is reversed and replaced, never left as it was
+        source = _source(demo)
+        with source.begin() as connection:
+            credit_line = connection.execute(
+                sa.text(
+                    "SELECT line_id FROM je_lines WHERE je_id = :e AND CAST(cr_amt AS REAL) > 0 "
+                    "ORDER BY line_id LIMIT 1"
+                ),
+                {"e": int(entry)},
+            ).scalar_one()
+            current = connection.execute(
+                sa.text("SELECT cr_amt FROM je_lines WHERE line_id = :k"), {"k": credit_line}
+            ).scalar_one()
+            connection.execute(
+                sa.text("UPDATE je_lines SET cr_amt = :v WHERE line_id = :k"),
+                {"v": str(Decimal(current) + Decimal("0.001")), "k": credit_line},
+            )
+        source.dispose()
+        restored = demo.pipeline.run(["mof_gl"]).transforms[0]
+        assert {o.raw_entity: o for o in restored.counted()}["journal_entry"].counts.updated == 1
+        replaced = demo.pipeline.load(["mof_gl"]).counts["journal_entry"]
+        assert replaced.reversed == 1
+        assert replaced.unchanged == first.created - 1
