@@ -15,7 +15,7 @@ from consolidation.core.schema import IssueStatus, QuarantineRecord, table_of
 from consolidation.core.unified import ROW_HASH
 
 
-def _now(work: Callable[..., None], *args: Any) -> None:
+def _at_once(work: Callable[..., None], *args: Any) -> None:
     work(*args)
 
 
@@ -44,7 +44,7 @@ class QuarantineWriter:
         submit: Callable[..., None] | None = None,
     ) -> None:
         self.connection = connection
-        self.submit = submit or _now
+        self.submit = submit or _at_once
         self.source = source
         self.batch_id = batch_id
         self.table = table_of(QuarantineRecord)
