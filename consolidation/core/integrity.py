@@ -39,13 +39,20 @@ def orphan_lines(
     )
     mine = "l.source_system = :s AND " if source is not None else ""
     selected = ", ".join(f"l.{column}, {name}.id IS NULL" for name, column, _table in references)
-    rows = connection.execute(
-        sa.text(
-            f"SELECT l.id, l.source_key, {selected} FROM journal_line l {joins} "
-            f"WHERE {mine}({missing}) ORDER BY l.id LIMIT {SHOWN}"
-        ),
-        {"s": source},
-    ).all()
+    query = sa.text(
+        f"SELECT l.id, l.source_key, {selected} FROM journal_line l {joins} "
+        f"WHERE {mine}({missing}) ORDER BY l.id LIMIT {SHOWN}"
+    )
+    if connection.dialect.name != "postgresql":
+        rows = connection.execute(query, {"s": source}).all()
+    else:
+        # Inside the batch's transaction the planner has no statistics of the lines it just
+        # wrote and probes an index once per line (0.77-0.98 s for 1M lines); hash anti-joins
+        # take 0.31 s. The setting is undone right after.
+        connection.execute(sa.text("SET LOCAL enable_nestloop = off"))
+        rows = connection.execute(query, {"s": source}).all()  # a failure aborts it all
+        connection.execute(sa.text("RESET enable_nestloop"))
+
     found: list[tuple[str, int, str, int]] = []
     for row in rows:
         for position, (name, _column, _table) in enumerate(references):
