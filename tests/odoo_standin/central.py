@@ -67,6 +67,7 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
     "res.company": {
         "name": _char(required=True),
         "currency_id": _many2one("res.currency", required=True),
+        "partner_id": ("many2one", "res.partner"),
     },
     "res.users": {
         "name": _char(required=True),
