@@ -125,6 +125,50 @@ def test_a_whole_store_loads_once_and_a_second_load_changes_nothing(
     assert len(odoo.records("account.move.line")) == ours(odoo)["account.move.line"]
 
 
+def test_terminated_employments_arrive_archived_with_their_departure_date(
+    store: sa.Engine, odoo: OdooStandIn
+) -> None:
+    with store.begin() as connection:  # the demo's sources say when no employment ended
+        connection.execute(
+            sa.text(
+                "UPDATE employment SET end_date = '2025-03-31' WHERE id = "
+                "(SELECT min(id) FROM employment WHERE status = 'terminated')"
+            )
+        )
+    report = loader(store, odoo).load(Selection())
+    assert report.counts["employment"].failed == 0
+    with store.connect() as connection:
+        wanted = {
+            str(xid): (status, end)
+            for xid, status, end in connection.execute(
+                sa.text(
+                    "SELECT r.external_id, e.status, e.end_date FROM employment e "
+                    "JOIN central_ref r ON r.entity = 'employment' AND r.row_id = e.id"
+                )
+            )
+        }
+    statuses = {status for status, _end in wanted.values()}
+    assert "terminated" in statuses and "active" in statuses  # the demo has both
+    assert any(end for status, end in wanted.values() if status == "terminated")
+    by_xid = {
+        f"{row['module']}.{row['name']}": row["res_id"]
+        for row in odoo.records("ir.model.data")
+        if row["model"] == "hr.employee"
+    }
+    employees = {row["id"]: row for row in odoo.records("hr.employee")}
+    for xid, (status, end) in wanted.items():
+        employee = employees[by_xid[xid]]
+        if status == "terminated":
+            assert employee["active"] is False, xid
+            if end:
+                assert employee["departure_date"] == str(end), xid
+            else:  # the source says when only for some: no date is sent rather than a guess
+                assert not employee["departure_date"], xid
+        else:  # a suspension has no state in Odoo 17: the employee stays active
+            assert employee["active"] is True, xid
+            assert not employee["departure_date"], xid
+
+
 def test_a_postgresql_store_loads_in_pages_once_and_a_changed_employee_replaces_its_reference(
     pg_url: str, tmp_path: Path, odoo: OdooStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:

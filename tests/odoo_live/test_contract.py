@@ -182,6 +182,37 @@ def test_load_creates_with_external_ids_and_a_second_load_updates_the_same_recor
     assert names[0]["name"] == "Contract dept 2"
 
 
+def test_a_terminated_employee_arrives_archived_with_its_departure_date(
+    central: Central, created: Created
+) -> None:
+    odoo = central.transport
+    loaded = odoo.execute(
+        "hr.employee",
+        "load",
+        ["id", "name", "active", "departure_date"],
+        [
+            [central.xid("leaver"), "Contract leaver", "0", "2025-03-31"],
+            [central.xid("stayer"), "Contract stayer", "1", ""],
+        ],
+        **QUIET,
+    )
+    assert loaded["messages"] == []
+    created.add("hr.employee", loaded["ids"])
+    read = odoo.execute(
+        "hr.employee",
+        "read",
+        loaded["ids"],
+        ["active", "departure_date"],
+        context={"active_test": False},
+    )
+    assert [(r["active"], r["departure_date"]) for r in read] == [
+        (False, "2025-03-31"),
+        (True, False),
+    ]
+    active = odoo.execute("hr.employee", "search", [["id", "in", loaded["ids"]]])
+    assert active == [loaded["ids"][1]]
+
+
 def test_load_is_all_or_nothing_and_names_the_failing_record(
     central: Central, created: Created
 ) -> None:

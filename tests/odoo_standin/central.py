@@ -108,6 +108,7 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
         "job_title": "char",
         "work_contact_id": ("many2one", "res.partner"),
         "bank_account_id": ("many2one", "res.partner.bank"),
+        "departure_date": "date",
         "identification_id": "char",
         "birthday": "date",
         "gender": "selection",

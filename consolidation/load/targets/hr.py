@@ -150,6 +150,7 @@ def read_employment(
         unit = units.get(employment.org_unit_id or -1)
         job = jobs.get(employment.job_id or -1)
         name = display_name(config, person.name_en, person.name_ar) if person is not None else ""
+        terminated = employment.status == "terminated"
         values = {
             "name": name,
             "department_id/id": _org_unit_xid(config, unit) if unit is not None else "",
@@ -165,7 +166,12 @@ def read_employment(
             "gender": config.genders.get(person.gender or "", "") if person else "",
             "work_email": employment.email or "",
             "mobile_phone": employment.phone or "",
-            "active": "1",
+            # a terminated employment arrives archived, with the day it ended (Odoo 17 has no
+            # state for a suspension: a suspended employee stays active)
+            "active": "0" if terminated else "1",
+            "departure_date": employment.end_date.isoformat()
+            if terminated and employment.end_date
+            else "",
         } | company_field(config, ministries[employment.ministry_id])
         xid = config.xid(
             external_name("employment", employment.source_system, employment.source_key)

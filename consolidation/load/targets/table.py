@@ -62,7 +62,7 @@ TARGETS: dict[str, Target] = {
         Target("employment", "hr.employee",
                ("name", "department_id/id", "job_id/id", "work_contact_id/id",
                 "bank_account_id/id", "identification_id", "birthday", "gender", "work_email",
-                "mobile_phone", "active"),
+                "mobile_phone", "active", "departure_date"),
                read_employment, archivable=True, company=True, count=count_rows(Employment)),
         Target("journal_entry", "account.move", MOVE_FIELDS, read_journal_entry,
                line_fields=LINE_FIELDS, line_entity="journal_line", posts=True,
