@@ -167,4 +167,9 @@ def _access(odoo: OdooTransport, config: CentralConfig) -> list[Check]:
             if not allowed:
                 denied.append(f"{operation} {model}")
     detail = "denied: " + ", ".join(denied) if denied else f"all on {len(models)} models"
+    if any(operation.split(" ", 1)[1].startswith("account.analytic.") for operation in denied):
+        detail += (
+            "; add the loading user to the group Analytic Accounting (Settings → Users → the "
+            "user → Accounting: Analytic Accounting)"
+        )
     return [Check("access rights", not denied, detail)]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors import Connector, open_connector
 from consolidation import extract, load, quarantine, staging
 from consolidation.core import memory, store
-from consolidation.core.errors import ConfigError
+from consolidation.core.errors import ConfigError, ConsolidationError
 from consolidation.core.reference import ReferenceData, load_reference
 from consolidation.core.schema import Domain, Ministry, SourceSystem
 from consolidation.core.settings import OdooSettings, Settings
@@ -289,10 +289,17 @@ class Pipeline:
         return loader.plan(Selection(tuple(sources) if sources is not None else None))
 
     def check_central(self, *, fix: bool = True) -> list[Check]:
-        """The central Odoo's preflight (version, modules, currency, fields, rights)."""
+        """The central Odoo's preflight (version, modules, currency, fields, rights), whatever
+        the store's state; what the store needs is a check of its own."""
         odoo = self._central()
         config = load.load_central_config(odoo.config)
-        return load.preflight(load.transport_factory(odoo)(), self.engine, config, fix=fix)
+        try:
+            store.require_current(self.engine)
+        except ConsolidationError as exc:
+            checks = load.preflight(load.transport_factory(odoo)(), None, config, fix=fix)
+            return [*checks, Check("unified store", False, str(exc))]
+        checks = load.preflight(load.transport_factory(odoo)(), self.engine, config, fix=fix)
+        return [*checks, Check("unified store", True, "migrated to the latest revision")]
 
     def load(
         self,
