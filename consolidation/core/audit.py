@@ -36,7 +36,6 @@ class Event(enum.StrEnum):
     ISSUE_WAIVED = "issue.waived"
     ISSUE_REJECTED = "issue.rejected"
     ISSUE_REOPENED = "issue.open"
-    ISSUE_FIXED = "issue.fixed"
     MATCH_MERGED = "match.merged"
     MATCH_APART = "match.apart"
     MATCH_REOPENED = "match.open"

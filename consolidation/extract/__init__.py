@@ -3,8 +3,8 @@ Parquet, one batch per source run, with the source's control totals.
 
 Its public face: ``extract_source`` (one source into one batch; an ``ExtractResult``),
 ``failing`` and ``fail_batch`` (a stage's error marks its batch failed), the batch read-outs
-(``BatchRecords``, or ``list_batches``, ``show_batch``, ``verify_batch`` and ``raw_record``),
-``ExtractSettings``, and ``ExtractError``.
+``BatchRecords`` (recent batches, one batch's accounting, its raw files' integrity, the source
+record behind a row), ``ExtractSettings``, and ``ExtractError``.
 """
 
 from consolidation.core.types import ProgressSink
@@ -15,13 +15,7 @@ from consolidation.extract.batch import (
     fail_batch,
     failing,
 )
-from consolidation.extract.batches import (
-    BatchRecords,
-    list_batches,
-    raw_record,
-    show_batch,
-    verify_batch,
-)
+from consolidation.extract.batches import BatchRecords
 from consolidation.extract.exceptions import ExtractError
 from consolidation.extract.settings import ExtractSettings
 
@@ -35,8 +29,4 @@ __all__ = [
     "extract_source",
     "fail_batch",
     "failing",
-    "list_batches",
-    "raw_record",
-    "show_batch",
-    "verify_batch",
 ]

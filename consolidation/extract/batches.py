@@ -15,72 +15,6 @@ from consolidation.core.schema import Batch, Ministry, RawChunkFile, SourceSyste
 from consolidation.extract.exceptions import ExtractError
 
 
-def list_batches(engine: sa.Engine, *, limit: int = 50) -> list[dict[str, Any]]:
-    """Batches, newest first."""
-    with Session(engine) as session:
-        query = (
-            sa.select(Batch, SourceSystem.code, Ministry.code)
-            .join(SourceSystem, Batch.source_system_id == SourceSystem.id)
-            .join(Ministry, SourceSystem.ministry_id == Ministry.id)
-            .order_by(Batch.id.desc())
-            .limit(limit)
-        )
-        return [
-            batch_dict(batch, source, ministry)
-            for batch, source, ministry in session.execute(query)
-        ]
-
-
-def show_batch(engine: sa.Engine, batch_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One batch, with its row accounting and control totals per entity."""
-    with Session(engine) as session:
-        batch = session.get(Batch, batch_id)
-        if batch is None:
-            raise ExtractError(f"no batch {batch_id}")
-        system = batch.source_system
-        entities = [
-            {
-                "entity": e.entity,
-                "rows_extracted": e.rows_extracted,
-                "rows_staged": e.rows_staged,
-                "rows_quarantined": e.rows_quarantined,
-                "rows_rejected": e.rows_rejected,
-                "rows_withdrawn": e.rows_withdrawn,
-                "control_debit_amount": control_text(e.control_debit_amount),
-                "control_credit_amount": control_text(e.control_credit_amount),
-                "control_salary_amount": control_text(e.control_salary_amount),
-                "control_unparseable": e.control_unparseable,
-            }
-            for e in batch.entities
-        ]
-        return batch_dict(batch, system.code, system.ministry.code), entities
-
-
-def verify_batch(engine: sa.Engine, raw_dir: Path, batch_id: int) -> list[str]:
-    """What is wrong with the batch's raw files (missing, altered); empty if all intact."""
-    with Session(engine) as session:
-        chunks = session.scalars(sa.select(RawChunkFile).filter_by(batch_id=batch_id)).all()
-        if not chunks:
-            raise ExtractError(f"batch {batch_id} has no raw chunks")
-        problems = [rawstore.verify_chunk(raw_dir, c.path, c.sha256) for c in chunks]
-    return [problem for problem in problems if problem]
-
-
-def raw_record(
-    engine: sa.Engine, raw_dir: Path, batch_id: int, entity: str, source_key: str
-) -> dict[str, Any] | None:
-    """The original source record behind a unified row."""
-    with Session(engine) as session:
-        paths = list(
-            session.scalars(
-                sa.select(RawChunkFile.path)
-                .filter_by(batch_id=batch_id, entity=entity)
-                .order_by(RawChunkFile.number)
-            )
-        )
-    return rawstore.find_record(raw_dir, paths, source_key)
-
-
 class BatchRecords:
     """What extraction recorded in one store, read as central IT reads it."""
 
@@ -89,16 +23,64 @@ class BatchRecords:
         self.raw_dir = raw_dir
 
     def recent(self, *, limit: int = 50) -> list[dict[str, Any]]:
-        return list_batches(self.engine, limit=limit)
+        """Batches, newest first."""
+        with Session(self.engine) as session:
+            query = (
+                sa.select(Batch, SourceSystem.code, Ministry.code)
+                .join(SourceSystem, Batch.source_system_id == SourceSystem.id)
+                .join(Ministry, SourceSystem.ministry_id == Ministry.id)
+                .order_by(Batch.id.desc())
+                .limit(limit)
+            )
+            return [
+                batch_dict(batch, source, ministry)
+                for batch, source, ministry in session.execute(query)
+            ]
 
     def show(self, batch_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        return show_batch(self.engine, batch_id)
+        """One batch, with its row accounting and control totals per entity."""
+        with Session(self.engine) as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                raise ExtractError(f"no batch {batch_id}")
+            system = batch.source_system
+            entities = [
+                {
+                    "entity": e.entity,
+                    "rows_extracted": e.rows_extracted,
+                    "rows_staged": e.rows_staged,
+                    "rows_quarantined": e.rows_quarantined,
+                    "rows_rejected": e.rows_rejected,
+                    "rows_withdrawn": e.rows_withdrawn,
+                    "control_debit_amount": control_text(e.control_debit_amount),
+                    "control_credit_amount": control_text(e.control_credit_amount),
+                    "control_salary_amount": control_text(e.control_salary_amount),
+                    "control_unparseable": e.control_unparseable,
+                }
+                for e in batch.entities
+            ]
+            return batch_dict(batch, system.code, system.ministry.code), entities
 
     def verify(self, batch_id: int) -> list[str]:
-        return verify_batch(self.engine, self.raw_dir, batch_id)
+        """What is wrong with the batch's raw files (missing, altered); empty if all intact."""
+        with Session(self.engine) as session:
+            chunks = session.scalars(sa.select(RawChunkFile).filter_by(batch_id=batch_id)).all()
+            if not chunks:
+                raise ExtractError(f"batch {batch_id} has no raw chunks")
+            problems = [rawstore.verify_chunk(self.raw_dir, c.path, c.sha256) for c in chunks]
+        return [problem for problem in problems if problem]
 
     def raw_record(self, batch_id: int, entity: str, source_key: str) -> dict[str, Any] | None:
-        return raw_record(self.engine, self.raw_dir, batch_id, entity, source_key)
+        """The original source record behind a unified row."""
+        with Session(self.engine) as session:
+            paths = list(
+                session.scalars(
+                    sa.select(RawChunkFile.path)
+                    .filter_by(batch_id=batch_id, entity=entity)
+                    .order_by(RawChunkFile.number)
+                )
+            )
+        return rawstore.find_record(self.raw_dir, paths, source_key)
 
 
 def batch_dict(batch: Batch, source: str, ministry: str) -> dict[str, Any]:

@@ -114,9 +114,9 @@ def match_suppliers(engine: sa.Engine, settings: MatchingSettings) -> MatchOutco
             )
         )
         stale = list(existing.values())
-        if stale:
+        if stale:  # lines were relinked above; none may keep a partner deleted here
             connection.execute(sa.delete(partner).where(partner.c.id.in_([r.id for r in stale])))
-        check_journal_lines(connection, only=("partner",))  # no line keeps a partner gone
+            check_journal_lines(connection, only=("partner",))
         review = write_review(connection, "vendor", result.review)
         conflicts = write_conflicts(connection, records, result.conflicts, "vendor", "identifier")
     merged = int((result.clusters.groupby("vendor_key")["record_id"].transform("size") > 1).sum())

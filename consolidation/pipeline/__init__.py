@@ -225,7 +225,7 @@ class Pipeline:
         names = [source] if source else list(self.config.sources)
         released = quarantine.release(
             self.engine,
-            QuarantineSettings.from_settings(self.settings, self.mappings_dir / "reference"),
+            QuarantineSettings.from_settings(self.settings),
             {name: self.config.source(name) for name in names},
             self.load_reference(),
             actor=self.settings.operator,

@@ -189,7 +189,7 @@ class QuarantineService:
             now = datetime.now(UTC)
             for issue, ministry in rows:
                 _in_scope(scope, ministry, f"issue {issue.id}")
-                _same_version(f"issue {issue.id}", issue.version, versions, issue.id, issue)
+                _same_version(f"issue {issue.id}", issue, (versions or {}).get(issue.id))
                 previous = issue.status
                 issue.status, issue.updated_by, issue.updated_at = status, actor, now
                 if note:
@@ -230,7 +230,7 @@ class QuarantineService:
         version is current."""
         with self._session() as session:
             record, _ministry = self._record(session, source, entity, key, scope)
-            _same_version(f"{entity} record {key!r}", record.version, None, None, record, version)
+            _same_version(f"{entity} record {key!r}", record, version)
             schema = ENTITIES[entity]
             unknown = [n for n in values if n not in schema.fields or n in LINEAGE_COLUMNS]
             if unknown:
@@ -337,21 +337,12 @@ def _in_scope(scope: Scope, ministry: str | None, what: str) -> None:
         raise OutOfScope(f"{what} belongs to ministry {ministry}, which is not yours")
 
 
-def _same_version(
-    what: str,
-    current: int,
-    versions: Mapping[int, int] | None,
-    ident: int | None,
-    row: object,
-    seen: int | None = None,
-) -> None:
-    if versions is not None and ident is not None:
-        seen = versions.get(ident)
-    if seen is not None and seen != current:
-        changed_by = getattr(row, "updated_by", None) or "the pipeline"
+def _same_version(what: str, row: ValidationIssue | QuarantineRecord, seen: int | None) -> None:
+    """A conflict if the caller saw another version of ``row`` than the current one."""
+    if seen is not None and seen != row.version:
         raise QuarantineConflict(
-            f"{what} changed since you read it (version {current}, you saw {seen}; last changed "
-            f"by {changed_by}); reload and try again"
+            f"{what} changed since you read it (version {row.version}, you saw {seen}; last "
+            f"changed by {row.updated_by or 'the pipeline'}); reload and try again"
         )
 
 
