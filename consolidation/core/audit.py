@@ -41,6 +41,10 @@ class Event(enum.StrEnum):
     MATCH_REOPENED = "match.open"
     CENTRAL_ENTRY_REVERSED = "central.entry.reversed"
     CENTRAL_ROLLBACK = "central.rollback"
+    RECONCILE_SIGNED_OFF = "reconcile.signed_off"
+    """A finance officer signed a ministry-period off on a reconciliation run."""
+    RECONCILE_REOPENED = "reconcile.reopened"
+    """A later run found a signed-off period's cells changed."""
 
 
 def _row(

@@ -686,3 +686,76 @@ class OpeningBalance(Staged, Base):
     debit_amount: Mapped[Decimal]
     credit_amount: Mapped[Decimal]
     currency: Mapped[str] = _currency()
+
+
+class ReconcileRun(Base):
+    """One ``consolidate reconcile``: its scope, the fingerprint of what it compared (batches
+    and raw checksums, the Odoo, the time and the operator) and its outcome."""
+
+    __tablename__ = "reconcile_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator: Mapped[str] = mapped_column(sa.String(128))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    scope_key: Mapped[str] = mapped_column(
+        sa.String(255), index=True, comment="The scope as text: runs of one scope are compared"
+    )
+    scope: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    fingerprint: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    outcome: Mapped[str] = mapped_column(
+        sa.String(16), comment="reconciled, explained or unexplained"
+    )
+    result: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON, default=dict, comment="Explanations, differences, headcount and notes"
+    )
+
+
+class ReconcileCell(Base):
+    """One cell of a run: a ministry, account and period of one comparison, both sides and what
+    explains the difference, exact at scale 6 (a source may state more decimals than BHD)."""
+
+    __tablename__ = "reconcile_cell"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reconcile_run.id", ondelete="CASCADE"), index=True
+    )
+    comparison: Mapped[str] = mapped_column(sa.String(32))
+    ministry: Mapped[str] = mapped_column(sa.String(16))
+    account: Mapped[str] = mapped_column(sa.String(64))
+    period: Mapped[str] = mapped_column(sa.String(7))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    left_count: Mapped[int]
+    left_debit_amount: Mapped[Decimal] = _control()
+    left_credit_amount: Mapped[Decimal] = _control()
+    right_count: Mapped[int]
+    right_debit_amount: Mapped[Decimal] = _control()
+    right_credit_amount: Mapped[Decimal] = _control()
+    quarantined_count: Mapped[int]
+    quarantined_debit_amount: Mapped[Decimal] = _control()
+    quarantined_credit_amount: Mapped[Decimal] = _control()
+    rejected_count: Mapped[int]
+    rejected_debit_amount: Mapped[Decimal] = _control()
+    rejected_credit_amount: Mapped[Decimal] = _control()
+    tolerance_amount: Mapped[Decimal | None] = mapped_column(Money(24, 6))
+    currency: Mapped[str] = _currency()
+
+
+class ReconcileSignoff(Base):
+    """A finance officer's sign-off of a ministry-period on a run; ``digest`` holds, per
+    comparison, a hash of the signed cells, so a later run that finds one changed reopens it."""
+
+    __tablename__ = "reconcile_signoff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("reconcile_run.id"), index=True)
+    ministry: Mapped[str] = mapped_column(sa.String(16))
+    period: Mapped[str] = mapped_column(sa.String(7))
+    signed_by: Mapped[str] = mapped_column(sa.String(128))
+    signed_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(sa.Text)
+    digest: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[str] = mapped_column(sa.String(16), default="signed", comment="signed, reopened")
+    reopened_at: Mapped[datetime | None]
+    reopened_by_run: Mapped[int | None] = mapped_column(sa.ForeignKey("reconcile_run.id"))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import getpass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consolidation.core.types import CHUNK_ROWS
@@ -84,6 +85,25 @@ class MatchingSettings(BaseModel):
     vendor_priority: list[str] = Field(default_factory=list)
 
 
+class ReconcileSettings(BaseModel):
+    """The reconciliation: where reports go, and tolerances, which exist only when configured."""
+
+    reports_dir: Path = Path("var/reports")
+    tolerances: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="Account code (unified or source) -> the largest difference, debit or "
+        "credit, accepted in one cell of it; every report names it. None by default.",
+    )
+
+    @field_validator("tolerances")
+    @classmethod
+    def _non_negative(cls, tolerances: dict[str, Decimal]) -> dict[str, Decimal]:
+        for code, amount in tolerances.items():
+            if amount < 0 or amount != amount.quantize(Decimal("0.001")):
+                raise ValueError(f"tolerance of {code} must be a non-negative amount in fils")
+        return tolerances
+
+
 class DemoSettings(BaseModel):
     directory: Path = Path("var/demo")
     seed: int = 20261122
@@ -107,5 +127,6 @@ class Settings(BaseSettings):
     validation: ValidationSettings = ValidationSettings()
     mappings: MappingSettings = MappingSettings()
     matching: MatchingSettings = MatchingSettings()
+    reconcile: ReconcileSettings = ReconcileSettings()
     operator: str = Field(default_factory=getpass.getuser)
     log_level: str = "WARNING"

@@ -32,6 +32,7 @@ from consolidation.core.types import NoProgress, ProgressSink
 from consolidation.extract import ExtractResult, ExtractSettings
 from consolidation.load import Check, LoadReport, RollbackReport, Selection
 from consolidation.quarantine import QuarantineService, QuarantineSettings, ReleaseResult
+from consolidation.reconcile import ReconcileService
 from consolidation.staging import StagingSettings, TransformResult
 
 if TYPE_CHECKING:
@@ -325,6 +326,23 @@ class Pipeline:
         )
         selection = Selection(tuple(sources) if sources is not None else None)
         return loader.load(selection, url=str(odoo.url), database=str(odoo.database))
+
+    @property
+    def reconciliation(self) -> ReconcileService:
+        """The reconciliation service (what finance officers do): source, store and, when one
+        is configured, the central Odoo."""
+        odoo = self.central
+        return ReconcileService(
+            self.engine,
+            lambda: self.config,
+            self.raw_dir,
+            self.mappings_dir,
+            self.settings.operator,
+            dict(self.settings.reconcile.tolerances),
+            central=load.transport_factory(odoo) if odoo is not None else None,
+            central_config=load.load_central_config((odoo or self.settings.odoo).config),
+            central_database=odoo.database if odoo is not None else None,
+        )
 
     def rollback(self, batch_id: int) -> RollbackReport:
         """Undo in the central Odoo what loads created from a batch."""
