@@ -126,19 +126,36 @@ class QuarantinedRecords:
             )
         ):
             self.rules.setdefault((system, entity, key), []).append(rule)
+        self._lines_of_entry: dict[tuple[str, str], list[str]] | None = None
 
     def of(self, entity: str) -> list[QuarantineRecord]:
         return [record for record in self.records if record.entity == entity]
 
     def rules_of(self, record: QuarantineRecord) -> list[str]:
+        """The rules that keep ``record`` out: its own, else its parent's; a line held because
+        its entry is held for another line's error names that line's rules."""
         rules = list(self.rules.get((record.source_system, record.entity, record.source_key), []))
-        if record.held_by:
+        if record.held_by and ":" in record.held_by:
             parent, _, key = record.held_by.partition(":")
-            rules += [
-                f"{rule} (held by {record.held_by})"
-                for rule in self.rules.get((record.source_system, parent, key), [])
-            ]
+            found = self.rules.get((record.source_system, parent, key), [])
+            if not found and parent == "journal_entry":
+                found = self._sibling_rules(record.source_system, key)
+            rules += [f"{rule} (held by {record.held_by})" for rule in found]
         return sorted(dict.fromkeys(rules))
+
+    def _sibling_rules(self, system: str, entry: str) -> list[str]:
+        """The rules failed by the lines of an entry (what holds the entry and its other lines)."""
+        if self._lines_of_entry is None:
+            self._lines_of_entry = {}
+            for record in self.of("journal_line"):
+                if record.reason != "held":
+                    key = (record.source_system, str(record.data.get("entry_no")))
+                    self._lines_of_entry.setdefault(key, []).append(record.source_key)
+        return [
+            f"{rule} of line {line}"
+            for line in self._lines_of_entry.get((system, entry), [])
+            for rule in self.rules.get((system, "journal_line", line), [])
+        ]
 
 
 def _explain(
