@@ -9,7 +9,14 @@ from __future__ import annotations
 import logging
 import sys
 
-from consolidation.cli import central, demo, extract, review, steward  # noqa: F401 - they register
+from consolidation.cli import (  # noqa: F401 - they register
+    central,
+    demo,
+    extract,
+    reconcile,
+    review,
+    steward,
+)
 from consolidation.cli.common import app, err_console
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.settings import Settings

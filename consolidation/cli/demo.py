@@ -94,6 +94,27 @@ def demo(
         "[bold]consolidate quarantine fix …[/] then [bold]consolidate revalidate[/]."
     )
     _central_step(pipeline)
+    _reconcile_step(pipeline)
+
+
+def _reconcile_step(pipeline: Pipeline) -> None:
+    """Reconcile what the demo consolidated: source against store, and against the central
+    Odoo when one was loaded; the reports go under var/reports."""
+    from consolidation.cli.reconcile import print_reconciliation, write_reports
+
+    central = pipeline.central is not None
+    console.rule(
+        "[bold]6. Reconciliation, for finance officers: source → store"
+        + (" → central Odoo" if central else "")
+    )
+    service = pipeline.reconciliation
+    scope = service.scope(levels="source,store,central" if central else "source,store")
+    result = service.run(scope)
+    print_reconciliation(result, write_reports(result, pipeline.settings.reconcile.reports_dir))
+    if result.exit_code:
+        raise ConsolidationError(
+            "the demo does not reconcile: see the differences above and the report"
+        )
 
 
 def _central_step(pipeline: Pipeline) -> None:

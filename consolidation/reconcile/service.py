@@ -40,6 +40,7 @@ from consolidation.reconcile.ledger import SourceBatch
 from consolidation.reconcile.model import (
     BatchPrint,
     Cell,
+    Explanation,
     Fingerprint,
     Reconciliation,
     Scope,
@@ -128,6 +129,11 @@ class ReconcileService:
             raise ReconcileError(
                 f"unknown ministry {', '.join(unknown)}: the store knows "
                 f"{', '.join(sorted(known)) or 'none (run consolidate run first)'}"
+            )
+        if "central" in chosen and (self.central is None or self.central_config is None):
+            raise ReconcileError(
+                "no central Odoo configured: set ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD, "
+                "or leave 'central' out of --levels"
             )
         if fresh_source and "source" not in chosen:
             raise ReconcileError("--fresh-source compares the source: keep 'source' in --levels")
@@ -229,18 +235,24 @@ class ReconcileService:
         people: list[SourceBatch],
         sink: ProgressSink,
     ) -> None:
-        sink.start("reconcile: source against store", 3)
-        cells, explanations = ledger.ledger_cells(session, finance, result.scope, self.tolerances)
-        result.cells += cells
-        result.explanations += explanations
-        sink.advance(1)
-        cells, explanations = ledger.opening_cells(session, finance, result.scope, self.tolerances)
-        result.cells += cells
-        result.explanations += explanations
-        sink.advance(1)
-        cells, explanations = ledger.payroll_cells(session, people, result.scope)
-        result.cells += cells
-        result.explanations += explanations
+        steps: tuple[tuple[str, Callable[[], tuple[list[Cell], list[Explanation]]]], ...] = (
+            (
+                "ledger",
+                lambda: ledger.ledger_cells(session, finance, result.scope, self.tolerances),
+            ),
+            (
+                "opening balances",
+                lambda: ledger.opening_cells(session, finance, result.scope, self.tolerances),
+            ),
+            ("payroll", lambda: ledger.payroll_cells(session, people, result.scope)),
+        )
+        for name, step in steps:
+            sink.start(f"reconcile {name}, source against store (cells)", None)
+            cells, explanations = step()
+            result.cells += cells
+            result.explanations += explanations
+            sink.advance(len(cells))
+            sink.finish()
         if people:
             result.notes.append(PAYROLL_NOTE)
             config = self.sources()
@@ -251,9 +263,10 @@ class ReconcileService:
                 for s in people
                 if s.source_system in config.sources
             }
+            sink.start("reconcile headcount, source against store (employees)", None)
             result.headcount = hr.headcount(session, people, mappings, self.raw_dir, result.scope)
-        sink.advance(1)
-        sink.finish()
+            sink.advance(sum(row.source for row in result.headcount))
+            sink.finish()
 
     def _store_central(
         self, session: Session, result: Reconciliation, people: list[SourceBatch]
