@@ -98,12 +98,17 @@ def _general_journal(central: Central) -> int:
 
 
 def _move_rows(
-    central: Central, name: str, lines: list[tuple[int, str, str]], *, line_xids: bool = True
+    central: Central,
+    name: str,
+    lines: list[tuple[int, str, str]],
+    *,
+    line_xids: bool = True,
+    day: str = "2026-01-31",
 ) -> list[list[Any]]:
     journal = _general_journal(central)
     rows: list[list[Any]] = []
     for number, (account, debit, credit) in enumerate(lines):
-        head = [central.xid(name), str(journal), "2026-01-31", name] if number == 0 else [""] * 4
+        head = [central.xid(name), str(journal), day, name] if number == 0 else [""] * 4
         line_xid = central.xid(f"{name}_line_{number}") if line_xids else ""
         rows.append([*head, line_xid, str(account), f"line {number}", debit, credit])
     return rows
@@ -487,3 +492,262 @@ def test_access_rights_can_be_asked(central: Central) -> None:
     odoo = central.transport
     for model in ("hr.employee", "account.move", "res.partner"):
         assert odoo.execute(model, "check_access_rights", "create", raise_exception=False) is True
+
+
+# --- read_group, as the reconciliation reads the central ledger back -----------------------
+
+
+def _entries(
+    central: Central, created: Created, entries: list[tuple[str, str]], *, posted: int
+) -> tuple[list[int], int, int]:
+    """Load one balanced entry (expense / cash) per (date, amount); post the first ``posted``.
+    Returns the entries' ids and the two accounts."""
+    cash, expense = _accounts(central)
+    rows: list[list[Any]] = []
+    for number, (day, amount) in enumerate(entries):
+        lines = [(expense, amount, "0"), (cash, "0", amount)]
+        rows += _move_rows(central, f"entry_{number}", lines, day=day)
+    result = central.transport.execute("account.move", "load", MOVE_FIELDS, rows, **QUIET)
+    assert result["messages"] == []
+    created.add("account.move", result["ids"])
+    central.transport.execute_void("account.move", "action_post", result["ids"][:posted])
+    return result["ids"], cash, expense
+
+
+def _account_names(central: Central, *ids: int) -> dict[int, str]:
+    """Each account's display name: its code and name."""
+    found = central.transport.execute("account.account", "read", list(ids), ["code", "name"])
+    return {a["id"]: f"{a['code']} {a['name']}" for a in found}
+
+
+LEDGER = [("2025-01-15", "0.100"), ("2025-01-31", "0.200"), ("2025-01-02", "1.001")]
+LEDGER += [("2025-02-01", "3.333")]
+"""Three January entries whose float sum is not 1.301 (0.1 + 0.2), posted; a February draft."""
+
+
+@pytest.mark.parametrize("owner", ["journal_id", "company_id"])
+def test_read_group_sums_lines_per_owner_account_month_and_state_to_the_fils(
+    central: Central, created: Created, owner: str
+) -> None:
+    odoo = central.transport
+    moves, cash, expense = _entries(central, created, LEDGER, posted=3)
+    line = odoo.execute("account.move.line", "search_read", [["move_id", "=", moves[0]]], [owner])
+    owner_value = line[0][owner]
+    domain = [[owner, "in", [owner_value[0]]], ["move_id", "in", moves]]
+    groups = odoo.execute(
+        "account.move.line",
+        "read_group",
+        domain,
+        ["debit:sum", "credit:sum"],
+        [owner, "account_id", "date:month", "parent_state"],
+        lazy=False,
+    )
+    names = _account_names(central, cash, expense)
+    january = {"date:month": {"from": "2025-01-01", "to": "2025-02-01"}}
+    february = {"date:month": {"from": "2025-02-01", "to": "2025-03-01"}}
+    found = [
+        (g["account_id"], g["date:month"], g["parent_state"], g["debit"], g["credit"])
+        for g in groups
+    ]
+    assert found == [
+        ([cash, names[cash]], "January 2025", "posted", 0.0, 1.301),
+        ([cash, names[cash]], "February 2025", "draft", 0.0, 3.333),
+        ([expense, names[expense]], "January 2025", "posted", 1.301, 0.0),
+        ([expense, names[expense]], "February 2025", "draft", 3.333, 0.0),
+    ]
+    assert [(g["__count"], g["__range"], g[owner]) for g in groups] == [
+        (3, january, owner_value),
+        (1, february, owner_value),
+        (3, january, owner_value),
+        (1, february, owner_value),
+    ]
+    assert set(groups[0]) == {owner, "account_id", "date:month", "parent_state"} | {
+        "debit",
+        "credit",
+        "__count",
+        "__range",
+        "__domain",
+    }
+    assert groups[0]["__domain"] == [
+        *["&"] * 5,
+        *domain,
+        [owner, "=", owner_value[0]],
+        ["account_id", "=", cash],
+        "&",
+        ["date", ">=", "2025-01-01"],
+        ["date", "<", "2025-02-01"],
+        ["parent_state", "=", "posted"],
+    ]
+    lazy = odoo.execute(
+        "account.move.line",
+        "read_group",
+        domain,
+        ["debit:sum", "credit:sum"],
+        [owner, "account_id", "date:month", "parent_state"],
+    )
+    assert lazy == [
+        {
+            owner: owner_value,
+            f"{owner}_count": 8,
+            "debit": 4.634,
+            "credit": 4.634,
+            "__context": {"group_by": ["account_id", "date:month", "parent_state"]},
+            "__domain": ["&", "&", *domain, [owner, "=", owner_value[0]]],
+        }
+    ]
+
+
+def test_read_group_by_entry_and_account_with_a_period_and_a_state(
+    central: Central, created: Created
+) -> None:
+    """The drill-down: one entry's sums per group (newest entry first, as account.move orders),
+    then per entry and account within a month of posted lines."""
+    odoo = central.transport
+    moves, _, expense = _entries(central, created, LEDGER, posted=3)
+    by_move = odoo.execute(
+        "account.move.line",
+        "read_group",
+        [["move_id", "in", moves]],
+        ["debit:sum", "credit:sum"],
+        ["move_id"],
+        lazy=False,
+    )
+    assert [(g["move_id"][0], g["debit"], g["credit"], g["__count"]) for g in by_move] == [
+        (moves[3], 3.333, 3.333, 2),
+        (moves[1], 0.2, 0.2, 2),
+        (moves[0], 0.1, 0.1, 2),
+        (moves[2], 1.001, 1.001, 2),
+    ]
+    assert set(by_move[0]) == {"move_id", "debit", "credit", "__count", "__domain"}
+    assert by_move[0]["__domain"] == ["&", ["move_id", "in", moves], ["move_id", "=", moves[3]]]
+    lazy = odoo.execute(
+        "account.move.line", "read_group", [["move_id", "in", moves]], ["debit:sum"], ["move_id"]
+    )
+    assert [(g["move_id"][0], g["move_id_count"]) for g in lazy] == [
+        (moves[3], 2),
+        (moves[1], 2),
+        (moves[0], 2),
+        (moves[2], 2),
+    ]
+    assert "__context" not in lazy[0] and "__count" not in lazy[0]
+    domain = [
+        ["move_id", "in", moves],
+        ["account_id", "=", expense],
+        ["date", ">=", "2025-01-01"],
+        ["date", "<", "2025-02-01"],
+        ["parent_state", "=", "posted"],
+    ]
+    lines = odoo.execute(
+        "account.move.line",
+        "read_group",
+        domain,
+        ["debit:sum", "credit:sum"],
+        ["move_id", "account_id"],
+        lazy=False,
+    )
+    names = _account_names(central, expense)
+    assert [(g["move_id"][0], g["account_id"], g["debit"], g["__count"]) for g in lines] == [
+        (moves[1], [expense, names[expense]], 0.2, 1),
+        (moves[0], [expense, names[expense]], 0.1, 1),
+        (moves[2], [expense, names[expense]], 1.001, 1),
+    ]
+    assert lines[0]["__domain"] == [
+        *["&"] * 6,
+        *domain,
+        ["move_id", "=", moves[1]],
+        ["account_id", "=", expense],
+    ]
+    assert "__range" not in lines[0]
+
+
+def test_read_group_counts_active_employees_per_company_and_department(
+    central: Central, created: Created
+) -> None:
+    odoo = central.transport
+    department = odoo.execute(
+        "hr.department",
+        "load",
+        ["id", "name"],
+        [[central.xid("count_dept"), f"Count {central.module}"]],
+        **QUIET,
+    )["ids"]
+    created.add("hr.department", department)
+    employees = odoo.execute(
+        "hr.employee",
+        "load",
+        ["id", "name", "department_id/.id", "active"],
+        [
+            [central.xid("count_1"), "Counted one", str(department[0]), "1"],
+            [central.xid("count_2"), "Counted two", str(department[0]), "1"],
+            [central.xid("count_3"), "Archived", str(department[0]), "0"],
+            [central.xid("count_4"), "No department", "", "1"],
+        ],
+        **QUIET,
+    )["ids"]
+    created.add("hr.employee", employees)
+    company = odoo.execute("hr.employee", "read", employees[:1], ["company_id"])[0]["company_id"]
+    dept = odoo.execute("hr.department", "read", department, ["name"])[0]
+    domain = [["active", "=", True], ["id", "in", employees]]
+    for fields in (["company_id"], []):
+        groups = odoo.execute(
+            "hr.employee",
+            "read_group",
+            domain,
+            fields,
+            ["company_id", "department_id"],
+            lazy=False,
+        )
+        assert groups == [
+            {
+                "company_id": company,
+                "department_id": [department[0], dept["name"]],
+                "__count": 2,
+                "__domain": [
+                    *["&"] * 3,
+                    *domain,
+                    ["company_id", "=", company[0]],
+                    ["department_id", "=", department[0]],
+                ],
+            },
+            {
+                "company_id": company,
+                "department_id": False,
+                "__count": 1,
+                "__domain": [
+                    *["&"] * 3,
+                    *domain,
+                    ["company_id", "=", company[0]],
+                    ["department_id", "=", False],
+                ],
+            },
+        ]
+
+
+def test_external_ids_of_entries_are_found_by_pattern_and_by_record(
+    central: Central, created: Created
+) -> None:
+    odoo = central.transport
+    moves, _, _ = _entries(central, created, LEDGER[:2], posted=0)
+    by_name = odoo.execute(
+        "ir.model.data",
+        "search_read",
+        [
+            ["module", "=", central.module],
+            ["model", "=", "account.move"],
+            ["name", "=like", "entry_%"],
+        ],
+        ["name", "res_id"],
+        order="name",
+    )
+    assert [(d["name"], d["res_id"]) for d in by_name] == [
+        ("entry_0", moves[0]),
+        ("entry_1", moves[1]),
+    ]
+    by_record = odoo.execute(
+        "ir.model.data",
+        "search_read",
+        [["module", "=", central.module], ["model", "=", "account.move"], ["res_id", "in", moves]],
+        ["name", "res_id"],
+        order="name",
+    )
+    assert by_record == by_name

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.odoo_standin.grouping import read_group
 from tests.odoo_standin.server import (
     Field,
     Model,
@@ -159,8 +160,27 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
         "name": "char",
         "debit": Field("monetary", default=0.0),
         "credit": Field("monetary", default=0.0),
+        "date": Field("date", related=("move_id", "date")),
+        "journal_id": Field("many2one", "account.journal", related=("move_id", "journal_id")),
+        "company_id": Field("many2one", "res.company", related=("move_id", "company_id")),
+        "parent_state": Field("selection", related=("move_id", "state")),
     },
 }
+
+ORDERS = {
+    "res.company": "name",
+    "res.partner": "name",
+    "hr.department": "name",
+    "hr.job": "name",
+    "hr.employee": "name",
+    "account.account": "code, company_id",
+    "account.journal": "type, code",
+    "account.analytic.account": "plan_id, name",
+    "account.move": "date desc, name desc, id desc",
+    "account.move.line": "date desc, id",
+}
+"""Each model's ``_order`` in Odoo 17 (as far as the stand-in has its fields): a grouping by a
+many2one orders its groups so."""
 
 GENERIC_ACCOUNTS = [
     ("101000", "Current Assets", "asset_current"),
@@ -183,7 +203,10 @@ def central_standin(**options: Any) -> OdooStandIn:
     """A stand-in holding a fresh Odoo 17 central database; start it with ``with``."""
     standin = OdooStandIn(**options)
     for name, fields in MODELS.items():
-        standin.add_model(name, fields)
+        standin.add_model(name, fields).order = ORDERS.get(name, "id")
+    standin.display_names["account.account"] = lambda account: (
+        f"{account['code']} {account['name']}"
+    )
     _seed(standin)
     _rules(standin)
     standin.register("action_post", action_post, model="account.move", writes=True)
@@ -191,6 +214,7 @@ def central_standin(**options: Any) -> OdooStandIn:
     standin.register("unlink", unlink_move, model="account.move", writes=True)
     standin.register("write", write_company, model="res.company", writes=True)
     standin.register("has_group", has_group, model="res.users")
+    standin.register("read_group", read_group)
     return standin
 
 

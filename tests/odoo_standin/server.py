@@ -7,8 +7,9 @@ It answers the two endpoints the product uses, as Odoo does:
 
 Methods are looked up per model first, then among the generic ones (``search_read``,
 ``search``, ``read``, ``search_count``, ``fields_get``, ``create``, ``write``, ``unlink``,
-``load``, ``read_group``, ``check_access_rights``), so a stand-in can add a model's own
-behaviour with ``register`` (``tests/odoo_standin/central.py`` builds the Odoo 17 central).
+``load``, ``check_access_rights``), so a stand-in can add a model's own behaviour with
+``register`` (``tests/odoo_standin/central.py`` builds the Odoo 17 central, with
+``read_group`` from ``grouping``).
 Each call is one transaction: every change it made is undone if it fails, as Odoo rolls back
 the call's cursor. Faults read like Odoo's: 'Access Denied' (code 3), "Object x doesn't exist"
 (a user error, code 2), otherwise a traceback whose last line names the error (code 1).
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import random
+import re
 import threading
 import xmlrpc.client
 from collections import defaultdict
@@ -69,6 +72,9 @@ class Field:
     default: Any = None
     inverse: str | None = None
     """For a one2many: the many2one on the related model that points back."""
+    related: tuple[str, str] | None = None
+    """A stored related field: (a many2one of this model, the field it reads there), kept
+    equal to it whenever either record changes, as Odoo recomputes ``related=..., store=True``."""
 
     @classmethod
     def of(cls, name: str, spec: FieldSpec | Field) -> Field:
@@ -94,7 +100,7 @@ def _label(name: str) -> str:
 
 
 def _with_string(spec: Field, name: str) -> Field:
-    return Field(spec.type, spec.relation, _label(name), spec.required, spec.default, spec.inverse)
+    return dataclasses.replace(spec, string=_label(name))
 
 
 Check = Callable[["OdooStandIn", "Model", dict[str, Any]], None]
@@ -114,6 +120,8 @@ class Model:
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
     checks: list[Check] = field(default_factory=list)
+    order: str = "id"
+    """The model's ``_order``: how a grouping by a many2one to it orders its groups."""
 
     def field(self, name: str) -> Field:
         if name == "id":
@@ -217,6 +225,10 @@ class OdooStandIn:
         """(model, fields) → the fields' values → the ids of the records holding them, kept with
         every change (``index_by``): an entry's lines, or a unique key's holders, without
         scanning the model."""
+        self.display_names: dict[str, Callable[[dict[str, Any]], str]] = {}
+        """model → its records' display name, where it is not their ``name``."""
+        self.dependents: dict[str, dict[tuple[str, str], set[str]]] = {}
+        """model → (another model, its many2one to it) → the fields its related fields read."""
         self._lock = threading.RLock()
         self._server: MultiPathXMLRPCServer | None = None
         self._thread: threading.Thread | None = None
@@ -239,7 +251,30 @@ class OdooStandIn:
                 model = self.models[name] = Model(name, {})
             for field_name, spec in fields.items():
                 model.fields[field_name] = Field.of(field_name, spec)
+            self._relate(model)
             return model
+
+    def _relate(self, model: Model) -> None:
+        """Note which models' stored related fields read ``model``'s (``dependents``)."""
+        for spec in model.fields.values():
+            if spec.related is None:
+                continue
+            via, source = spec.related
+            parent = model.field(via).relation or ""
+            known = self.dependents.setdefault(parent, {})
+            known.setdefault((model.name, via), set()).add(source)
+
+    def related_values(self, model: Model, record: dict[str, Any]) -> dict[str, Any]:
+        """``record``'s stored related fields, read through its many2ones."""
+        values: dict[str, Any] = {}
+        for name, spec in model.fields.items():
+            if spec.related is None:
+                continue
+            via, source = spec.related
+            parents = self.models[model.field(via).relation or ""].records
+            parent = parents.get(record[via]) if record.get(via) is not None else None
+            values[name] = None if parent is None else parent.get(source)
+        return values
 
     # --- changes, journalled so that a call (or a record of a ``load``) can be undone ---------
 
@@ -288,6 +323,9 @@ class OdooStandIn:
         """A new record from stored values (ids for relations), with the model's defaults."""
         self._remember(model, model.next_id)
         record_id = model.create(values)
+        related = self.related_values(model, model.records[record_id])
+        if related:
+            model.records[record_id] = {**model.records[record_id], **related}
         self._reindex(model, record_id, None)
         self._touched[model.name].add(record_id)
         return record_id
@@ -295,9 +333,15 @@ class OdooStandIn:
     def replace(self, model: Model, record_id: int, values: dict[str, Any]) -> None:
         self._remember(model, record_id)
         before = model.records[record_id]
-        model.records[record_id] = {**before, **values}
+        after = {**before, **values}
+        after.update(self.related_values(model, after))
+        model.records[record_id] = after
         self._reindex(model, record_id, before)
         self._touched[model.name].add(record_id)
+        for (name, via), sources in self.dependents.get(model.name, {}).items():
+            if any(before.get(source) != after.get(source) for source in sources):
+                for dependent in self.holders(name, (via,), (record_id,)):
+                    self.replace(self.models[name], dependent, {})
 
     def remove(self, model: Model, record_id: int) -> None:
         self._remember(model, record_id)
@@ -485,6 +529,9 @@ class OdooStandIn:
     def display_name(self, model: str | None, record_id: int) -> str:
         found = self.models.get(model or "")
         record = found.records.get(record_id) if found is not None else None
+        shown = self.display_names.get(model or "")
+        if record is not None and shown is not None:
+            return shown(record)
         if record is not None and (record.get("name") or record.get("display_name")):
             return str(record.get("name") or record.get("display_name"))
         return f"{model},{record_id}"
@@ -573,7 +620,19 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "not like": lambda value, other: value is None or str(other) not in str(value),
     "ilike": lambda value, other: value is not None and str(other).lower() in str(value).lower(),
     "not ilike": lambda value, other: value is None or str(other).lower() not in str(value).lower(),
+    "=like": lambda value, other: (
+        value is not None and _like(str(other)).match(str(value)) is not None
+    ),
+    "=ilike": lambda value, other: (
+        value is not None and _like(str(other), re.IGNORECASE).match(str(value)) is not None
+    ),
 }
+
+
+def _like(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A SQL LIKE pattern ('%' any text, '_' one character) as a whole-string regex."""
+    parts = ("." if c == "_" else ".*" if c == "%" else re.escape(c) for c in pattern)
+    return re.compile(f"{''.join(parts)}\\Z", flags | re.DOTALL)
 
 
 def leaf(model: Model, record: dict[str, Any], term: Any) -> bool:
@@ -674,8 +733,9 @@ def search_records(
 
 
 def _candidates(standin: OdooStandIn | None, model: Model, domain: list[Any]) -> set[int] | None:
-    """The ids a domain of plain ANDed terms can only match (by id, or by external id through
-    the index), so a look-up does not scan the model; None when it could match anything."""
+    """The ids a domain of plain ANDed terms can only match (by id, or by external id or its
+    module through an index), so a look-up does not scan the model; None when it could match
+    anything."""
     if any(not isinstance(term, (list, tuple)) for term in domain):
         return None  # '|', '!' or '&': scan
     terms = {(term[0], term[1]): term[2] for term in domain if len(term) == 3}
@@ -692,7 +752,9 @@ def _candidates(standin: OdooStandIn | None, model: Model, domain: list[Any]) ->
             index = standin.xid_index
             listed = names if isinstance(names, list) else [names]
             ids = {index[(module, name)] for name in listed if (module, name) in index}
-            found = ids if found is None else found & ids
+        else:
+            ids = set(standin.holders(model.name, ("module",), (module,)))
+        found = ids if found is None else found & ids
     return found
 
 
@@ -935,42 +997,6 @@ def check_access_rights(
     return allowed
 
 
-def read_group(
-    standin: OdooStandIn,
-    model: Model,
-    domain: list[Any],
-    fields: list[str],
-    groupby: list[str] | str,
-    offset: int = 0,
-    limit: int | None = None,
-    orderby: str | None = None,
-    lazy: bool = True,
-) -> list[dict[str, Any]]:
-    """Sums per group: ``fields`` as 'name:sum' or 'name', one level of ``groupby``."""
-    keys = [groupby] if isinstance(groupby, str) else list(groupby)
-    key = keys[0]
-    model.field(key)
-    measures = [spec.split(":")[0] for spec in fields if spec.split(":")[0] != key]
-    for name in measures:
-        model.field(name)
-    groups: dict[Any, dict[str, Any]] = {}
-    for record in search_records(model, active_domain(standin, model, domain)):
-        value = record.get(key)
-        group = groups.setdefault(
-            value,
-            {
-                key: read_value(standin, model, key, value),
-                f"{key}_count": 0,
-                **dict.fromkeys(measures, 0.0),
-            },
-        )
-        group[f"{key}_count"] += 1
-        for name in measures:
-            group[name] = round(group[name] + float(record.get(name) or 0), 6)
-    ordered = sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0])))
-    return [group for _, group in ordered][offset : offset + limit if limit else None]
-
-
 # --- load: Odoo's import, records and their external ids in one call --------------------------
 
 
@@ -1184,7 +1210,6 @@ GENERIC_METHODS: dict[str, Method] = {
     "search_count": search_count,
     "fields_get": fields_get,
     "check_access_rights": check_access_rights,
-    "read_group": read_group,
 }
 
 WRITING_METHODS: dict[str, Method] = {
