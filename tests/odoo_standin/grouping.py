@@ -1,25 +1,5 @@
-"""``read_group`` as Odoo 17 answers it over XML-RPC: ``read_group(domain, fields, groupby,
-offset=0, limit=None, orderby=False, lazy=True)``.
-
-With ``lazy=False`` each group dict holds, measured on Odoo 17.0::
-
-    {"journal_id": [3, "Miscellaneous Operations"],   # a many2one: [id, display_name] or False
-     "account_id": [41, "101401 Bank"],
-     "date:month": "January 2025",                     # the key as asked; a label, not a date
-     "parent_state": "posted",                         # a selection or char: the value or False
-     "debit": 3.003, "credit": 0.0,                    # 'debit:sum' comes back as 'debit', a float
-     "__count": 2,                                     # the group's number of records
-     "__range": {"date:month": {"from": "2025-01-01", "to": "2025-02-01"}},  # to is exclusive
-     "__domain": ["&", "&", ..., ["parent_state", "=", "posted"]]}
-
-``__range`` is there only when a date is grouped (``{key: False}`` for the group of empty
-dates); ``__domain`` is the domain asked ANDed, one grouping at a time, with each group's terms
-(Odoo's ``expression.AND``, so prefix '&' operators in front). With ``lazy=True`` only the first
-grouping is made, the count is ``<field>_count`` instead of ``__count``, and the groupings left
-are in ``__context: {"group_by": [...]}``. Groups come in the order of the groupings: a many2one
-by its model's ``_order`` (``account.move``: newest date first), anything else ascending, empty
-last. A plain field name in ``fields`` is summed if it is a number; one that is grouped is not.
-"""
+"""``read_group`` as Odoo 17 answers it over XML-RPC (``execute_kw``), for the stand-in of the
+central Odoo; the shape of its groups is in :func:`read_group`."""
 
 from __future__ import annotations
 
@@ -57,7 +37,31 @@ def read_group(
     orderby: str | bool = False,
     lazy: bool = True,
 ) -> list[dict[str, Any]]:
-    """Odoo 17's ``read_group`` (see the module's docstring for the groups' shape)."""
+    """Odoo 17's ``read_group(domain, fields, groupby, offset=0, limit=None, orderby=False,
+    lazy=True)``.
+
+    With ``lazy=False`` each group dict holds, as measured on Odoo 17.0::
+
+        {"journal_id": [3, "Miscellaneous Operations"],  # many2one: [id, display_name] | False
+         "account_id": [41, "101401 Bank"],
+         "date:month": "January 2025",             # the key as asked: a label, not a date
+         "parent_state": "posted",                 # selection or char: the value | False
+         "debit": 3.003, "credit": 0.0,            # 'debit:sum' comes back as 'debit', a float
+         "__count": 2,                             # the group's number of records
+         "__range": {"date:month": {"from": "2025-01-01", "to": "2025-02-01"}},  # to: exclusive
+         "__domain": ["&", "&", "&", "&", "&", <the domain asked, as given>,
+                      ["journal_id", "=", 3], ["account_id", "=", 41],
+                      "&", ["date", ">=", "2025-01-01"], ["date", "<", "2025-02-01"],
+                      ["parent_state", "=", "posted"]]}
+
+    ``__range`` is there only when a date is grouped (``{key: False}`` for the group of empty
+    dates). ``__domain`` is the domain asked ANDed with each grouping's terms in turn (Odoo's
+    ``expression.AND``: the '&' operators go in front). With ``lazy=True`` only the first
+    grouping is made, its count is ``<field>_count`` instead of ``__count``, and the groupings
+    left are in ``__context: {"group_by": [...]}``. Groups come in the groupings' order: by a
+    many2one's model ``_order`` (``account.move``: newest first), anything else ascending,
+    empty last. A plain number field in ``fields`` is summed; a grouped one is not.
+    """
     specs = [groupby] if isinstance(groupby, str) else list(groupby or [])
     grouped = [Grouping.of(model, spec) for spec in (specs[:1] if lazy else specs)]
     count_key = f"{grouped[0].name}_count" if lazy and len(grouped) == 1 else "__count"
