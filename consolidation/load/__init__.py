@@ -7,8 +7,10 @@ failure-isolating, parallel and resumable.
 * ``central_ref`` is written as soon as a chunk's ids come back: it is the checkpoint. After a
   crash, ids Odoo holds but the store never heard of are found by a bulk ``ir.model.data``
   look-up and adopted, so the next run creates nothing twice.
-* Odoo rolls back a whole ``load`` when one record fails; a failing chunk is split until the
-  bad records stand alone. They go to the quarantine with Odoo's message; the rest loads.
+* Odoo rolls back a whole ``load`` when one record fails. The records its messages name are
+  suspects (Odoo 17 also names the call's first record, and stops naming after 10 errors):
+  each is tried alone, and only one refused alone goes to the quarantine with Odoo's message;
+  the rest loads in a retry.
 * Work is split into lanes by the parent a record writes, so two workers never write the same
   parent at once.
 * A changed entry that is already posted is never rewritten: it is reversed, and the new

@@ -7,74 +7,17 @@ Each test keeps its external ids in a module of its own and deletes what it crea
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from consolidation.core.odoo_rpc import OdooError
-from tests.odoo_live.conftest import Central
+from consolidation.load.isolation import load_chunk
+from consolidation.load.targets import Line, Record, Target
+from tests.odoo_live.conftest import Central, Created
 
 pytestmark = pytest.mark.odoo_live
-MADE_WITH = {"hr.employee": "work_contact_id", "res.company": "partner_id"}
-"""The partner Odoo creates with a record of these models, which outlives the record."""
 QUIET = {"context": {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}}
-
-
-class Created:
-    """Records a test made, deleted in reverse order at its end (entries reset to draft)."""
-
-    def __init__(self, central: Central) -> None:
-        self.central = central
-        self.records: list[tuple[str, int]] = []
-
-    def add(self, model: str, ids: list[int] | int) -> None:
-        for record_id in ids if isinstance(ids, list) else [ids]:
-            self.records.append((model, record_id))
-
-    def cleanup(self) -> None:
-        """Delete what the test made, reading each record first: a draft entry is deleted as
-        it is (Odoo 17 refuses ``button_draft`` on one), a posted or cancelled one is reset
-        first, a record already gone is skipped, and the partner Odoo made with an employee or
-        a company goes with it. Anything that stays fails the test: a live suite leaves the
-        database as it found it, or says so."""
-        odoo = self.central.transport
-        left: list[str] = []
-        for model, record_id in reversed(self.records):
-            found = odoo.execute(
-                model,
-                "search_read",
-                [["id", "=", record_id]],
-                fields=["state"] if model == "account.move" else [MADE_WITH.get(model, "id")],
-                context={"active_test": False},
-            )
-            if not found:
-                continue  # deleted by the test, or with its parent
-            try:
-                if model == "account.move" and found[0]["state"] != "draft":
-                    odoo.execute_void(model, "button_draft", [record_id])
-                odoo.execute(model, "unlink", [record_id])
-            except OdooError as exc:
-                if model == "res.company":  # a company that cannot go is archived, as Odoo asks
-                    odoo.execute(model, "write", [record_id], {"active": False})
-                    continue
-                left.append(f"{model} {record_id}: {exc}")
-                continue
-            made = found[0].get(MADE_WITH.get(model, ""))
-            if made:
-                try:
-                    odoo.execute("res.partner", "unlink", [made[0]])
-                except OdooError as exc:
-                    left.append(f"the partner {made[0]} of {model} {record_id}: {exc}")
-        if left:
-            pytest.fail(f"the test left records behind in Odoo: {'; '.join(left)}")
-
-
-@pytest.fixture
-def created(central: Central) -> Iterator[Created]:
-    tracker = Created(central)
-    yield tracker
-    tracker.cleanup()
 
 
 def _accounts(central: Central) -> tuple[int, int]:
@@ -751,3 +694,112 @@ def test_external_ids_of_entries_are_found_by_pattern_and_by_record(
         order="name",
     )
     assert by_record == by_name
+
+
+# --- load's failure isolation, as Odoo 17 reports it ---------------------------------------
+
+
+def _deprecated_account(central: Central, created: Created) -> int:
+    account = central.transport.execute(
+        "account.account",
+        "create",
+        {
+            "code": f"9{uuid.uuid4().hex[:5].upper()}",
+            "name": "Contract deprecated",
+            "account_type": "expense",
+            "deprecated": True,
+        },
+    )
+    created.add("account.account", account)
+    return int(account)
+
+
+def _entries_on(central: Central, accounts: list[int], tag: str) -> list[list[Any]]:
+    """One entry per account given (that account against cash), in one ``load``'s rows."""
+    cash, _ = _accounts(central)
+    rows: list[list[Any]] = []
+    for number, account in enumerate(accounts):
+        lines = [(account, "1.000", "0"), (cash, "0", "1.000")]
+        rows += _move_rows(central, f"{tag}_{number}", lines, day="2025-03-10")
+    return rows
+
+
+def _named(result: dict[str, Any]) -> list[tuple[str, int | None]]:
+    return [(m["type"], m.get("record")) for m in result["messages"]]
+
+
+def test_a_failing_load_tags_the_group_error_on_its_first_record_and_stops_after_ten_errors(
+    central: Central, created: Created
+) -> None:
+    """Odoo 17's ``load`` makes the records all at once, then one by one when that fails: the
+    all-at-once error is put first against the call's first record, whichever record caused
+    it, and the one-by-one pass gives up after 10 errors, naming none of the records after."""
+    odoo = central.transport
+    _, good = _accounts(central)
+    bad = _deprecated_account(central, created)
+    accounts = [good] * 3 + [bad] * 12
+    result = odoo.execute("account.move", "load", MOVE_FIELDS, _entries_on(central, accounts, "t"))
+    assert result["ids"] is False
+    assert _named(result) == [
+        ("error", 0),
+        *[("error", number) for number in range(3, 13)],
+        ("warning", None),
+    ]
+    assert all("is deprecated" in m["message"] for m in result["messages"][:-1])
+    assert "more than 10 errors" in result["messages"][-1]["message"]
+    assert result["messages"][0]["rows"] == {"from": 0, "to": 1}
+    one = odoo.execute(
+        "account.move", "load", MOVE_FIELDS, _entries_on(central, [good, good, bad, good], "o")
+    )
+    assert _named(one) == [("error", 0), ("error", 2)]
+    assert one["messages"][0]["message"] == one["messages"][1]["message"]
+    first = odoo.execute(
+        "account.move", "load", MOVE_FIELDS, _entries_on(central, [bad, good], "f")
+    )
+    assert _named(first) == [("error", 0)]
+    assert odoo.execute("ir.model.data", "search", [["module", "=", central.module]]) == []
+
+
+def test_the_loader_quarantines_only_the_entries_odoo_refuses_alone(
+    central: Central, created: Created
+) -> None:
+    """The issue's case: a chunk of 15 entries, 12 on a deprecated account; the first three
+    and only they are loaded and posted, every bad one is refused with Odoo's message."""
+    odoo = central.transport
+    cash, good = _accounts(central)
+    bad = _deprecated_account(central, created)
+    target = Target(
+        "journal_entry",
+        "account.move",
+        ("journal_id/.id", "date", "ref"),
+        read=lambda *_: iter(()),
+        line_fields=("id", "account_id/.id", "name", "debit", "credit"),
+        line_entity="journal_line",
+        posts=True,
+    )
+    journal = str(_general_journal(central))
+    records = []
+    for number, account in enumerate([good] * 3 + [bad] * 12):
+        record = Record(
+            "journal_entry",
+            number,
+            central.xid(f"iso_{number}"),
+            {"journal_id/.id": journal, "date": "2025-03-10", "ref": f"iso {number}"},
+            "journal",
+        )
+        for side, (line_account, debit, credit) in enumerate(
+            [(account, "1.000", "0"), (cash, "0", "1.000")]
+        ):
+            values = {"account_id/.id": str(line_account), "name": "iso"}
+            values |= {"debit": debit, "credit": credit}
+            record.lines.append(
+                Line("journal_line", number * 2 + side, central.xid(f"iso_{number}_{side}"), values)
+            )
+        records.append(record)
+    outcome = load_chunk(odoo, central.module, target, records)
+    created.add("account.move", [move for _, move in outcome.loaded])
+    assert sorted(record.row_id for record, _ in outcome.loaded) == [0, 1, 2]
+    assert outcome.posted == {move for _, move in outcome.loaded}
+    assert sorted(record.row_id for record, _ in outcome.failed) == list(range(3, 15))
+    assert all("is deprecated" in message for _, message in outcome.failed)
+    assert len(outcome.line_ids) == 6

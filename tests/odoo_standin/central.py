@@ -6,7 +6,8 @@ the fields the loader writes, and the rules measured on Odoo 17.0 that the loade
 
 * required fields (``load`` reports "Missing required value", ``create`` a not-null violation);
 * ``hr.employee`` without a name crashes with ``KeyError: 'name'``, not a validation error;
-* an unbalanced entry is refused at create; amounts are rounded to 0.001;
+* an unbalanced entry is refused at create; amounts are rounded to 0.001; a line on a
+  deprecated account is refused;
 * a posted entry cannot be deleted; ``button_draft`` answers "cannot marshal None";
 * journal codes are cut to 5 characters; account, journal and job names are unique as in Odoo;
 * the company currency cannot change once journal items exist;
@@ -278,7 +279,7 @@ def _rules(standin: OdooStandIn) -> None:
     models["res.partner.bank"].checks.append(_unique("acc_number", "partner_id"))
     models["res.partner"].checks.append(_partner_name)
     models["account.move"].checks += [_journal_company, _balanced]
-    models["account.move.line"].checks += [_line_company, _line_balanced]
+    models["account.move.line"].checks += [_line_account_usable, _line_company, _line_balanced]
 
 
 def _unique_xid(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
@@ -332,6 +333,12 @@ def _line_company(standin: OdooStandIn, model: Model, record: dict[str, Any]) ->
         raise _incompatible(
             {**record, "company_id": journal["company_id"]}, "Account", account, "account_id"
         )
+
+
+def _line_account_usable(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
+    account = standin.models["account.account"].records.get(record["account_id"])
+    if account is not None and account.get("deprecated"):
+        raise user_error(f"The account {account['name']} ({account['code']}) is deprecated.")
 
 
 def _company_of_its_creator(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import random
 import re
 import threading
@@ -1089,6 +1090,17 @@ def load(
     A row whose own columns are all empty continues the record above with another line. A
     record with an external id that exists is updated, and so is each line with one. Any
     failing record fails the whole call: ``ids`` is False and nothing is kept.
+
+    As Odoo 17 does (``BaseModel.load``), the records are first made all at once; if that
+    fails they are made again one by one, each failure a message naming its record, and:
+
+    * the one-by-one pass stops after 10 errors (when they are at least one in 10 records
+      tried), with a warning; the records after it are not tried and not named;
+    * when the all-at-once failure was a user error (a rule, not a database error), its message
+      is put first, tagged with the call's *first* record, whatever record it came from
+      (unless that very message is already there).
+    A value a column cannot take is one more record error here (Odoo logs it while converting
+    and still tries the record without it).
     """
     paths = [name.split("/") for name in fields]
     for path in paths:
@@ -1109,27 +1121,58 @@ def load(
             records[-1] = (first, number, head, records[-1][3])
         if any(row[index] not in ("", None, False) for index in nested):
             records[-1][3].append(row)
-    ids: list[int] = []
+    load_one = functools.partial(load_record, standin, model, paths, own, nested)
+    savepoint = standin.savepoint()
+    try:
+        ids = [load_one(head, lines) for _, _, head, lines in records]
+        standin.run_checks()
+        return {"ids": ids, "messages": [], "nextrow": 0}
+    except ImportValueError:
+        group_error = None
+    except xmlrpc.client.Fault as fault:
+        first, last = records[0][:2]
+        group_error = (
+            _fault_message(0, first, last, fault) if fault.faultCode == USER_ERROR else None
+        )
+    standin.rollback_to(savepoint)
     messages: list[dict[str, Any]] = []
+    errors = 0
     for number, (first, last, head, lines) in enumerate(records):
         savepoint = standin.savepoint()
         try:
-            ids.append(load_record(standin, model, paths, own, nested, head, lines))
+            load_one(head, lines)
             standin.run_checks()
         except ImportValueError as exc:
             standin.rollback_to(savepoint)
             messages.append(_message(number, first, last, str(exc), exc.field))
+            errors += 1
         except xmlrpc.client.Fault as fault:
             standin.rollback_to(savepoint)
-            text = str(fault.faultString).strip().splitlines()
-            message = text[-1] if text and text[0].startswith("Traceback") else "\n".join(text)
-            if text and text[0].startswith("Traceback"):
-                message = f"Unknown error during import: {message}"
-            messages.append(_message(number, first, last, message, None))
-    if messages:
-        standin.rollback_to(0)
-        return {"ids": False, "messages": messages, "nextrow": 0}
-    return {"ids": ids, "messages": [], "nextrow": 0}
+            messages.append(_fault_message(number, first, last, fault))
+            errors += 1
+        if errors >= LOAD_ERROR_CAP and errors >= (number + 1) / 10:
+            messages.append({"type": "warning", "message": TOO_MANY_ERRORS})
+            break
+    if errors and group_error is not None and group_error not in messages:
+        messages.insert(0, group_error)
+    standin.rollback_to(0)
+    return {"ids": False, "messages": messages, "nextrow": 0}
+
+
+LOAD_ERROR_CAP = 10
+TOO_MANY_ERRORS = (
+    "Found more than 10 errors and more than one error per 10 records, interrupted to avoid "
+    "showing too many errors."
+)
+
+
+def _fault_message(
+    number: int, first: int, last: int, fault: xmlrpc.client.Fault
+) -> dict[str, Any]:
+    text = str(fault.faultString).strip().splitlines()
+    if text and text[0].startswith("Traceback"):
+        return _message(number, first, last, f"Unknown error during import: {text[-1]}", None)
+    return _message(number, first, last, "\n".join(text), None)
 
 
 def _message(record: int, first: int, last: int, text: str, field: str | None) -> dict[str, Any]:
