@@ -3,6 +3,8 @@ version is loaded as a new entry under a new external id; both are in the audit 
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -15,8 +17,17 @@ from consolidation.load.refs import Ref, RefStore
 from consolidation.load.report import LoadReport, ModelCounts, Outcome
 from consolidation.load.targets import Line, Record, Target
 
-REVERSAL_LINE_FIELDS = ("id", "account_id/.id", "name", "debit", "credit", "partner_id/.id")
-"""A reversal's items name Odoo's accounts and partners by database id, read from the entry."""
+REVERSAL_LINE_FIELDS = (
+    "id",
+    "account_id/.id",
+    "name",
+    "debit",
+    "credit",
+    "partner_id/.id",
+    "analytic_distribution",
+)
+"""A reversal's items name Odoo's accounts and partners by database id, read from the entry,
+and split by ministry as the entry's items were."""
 
 
 class EntryReverser:
@@ -45,7 +56,7 @@ class EntryReverser:
             "account.move.line",
             "search_read",
             [["move_id", "=", ref.central_id]],
-            ["account_id", "name", "debit", "credit", "partner_id"],
+            ["account_id", "name", "debit", "credit", "partner_id", "analytic_distribution"],
         )
         old = odoo.execute(target.model, "read", [ref.central_id], ["date", "ref"])[0]
         reversal = Record(
@@ -71,6 +82,9 @@ class EntryReverser:
                         "debit": _text(line["credit"]),
                         "credit": _text(line["debit"]),
                         "partner_id/.id": str(line["partner_id"][0]) if line["partner_id"] else "",
+                        "analytic_distribution": json.dumps(line["analytic_distribution"])
+                        if line.get("analytic_distribution")
+                        else "",
                     },
                 )
             )

@@ -6,6 +6,7 @@ Each test keeps its external ids in a module of its own and deletes what it crea
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -803,3 +804,40 @@ def test_the_loader_quarantines_only_the_entries_odoo_refuses_alone(
     assert sorted(record.row_id for record, _ in outcome.failed) == list(range(3, 15))
     assert all("is deprecated" in message for _, message in outcome.failed)
     assert len(outcome.line_ids) == 6
+
+
+def test_load_takes_an_items_analytic_distribution_as_json_keyed_by_analytic_account_id(
+    central: Central, created: Created
+) -> None:
+    """How the loader splits one ledger by ministry: a JSON column of percentages keyed by the
+    analytic account's database id, kept with float percentages; Odoo checks JSON, not ids."""
+    odoo = central.transport
+    plan = odoo.execute("account.analytic.plan", "create", {"name": f"Plan {central.module}"})
+    created.add("account.analytic.plan", plan)
+    analytic = odoo.execute(
+        "account.analytic.account", "create", {"name": "Contract ministry", "plan_id": plan}
+    )
+    created.add("account.analytic.account", analytic)
+    cash, expense = _accounts(central)
+    fields = [*MOVE_FIELDS, "line_ids/analytic_distribution"]
+    split = json.dumps({str(analytic): 100})
+    rows = _move_rows(central, "split", [(expense, "2.500", "0"), (cash, "0", "2.500")])
+    rows = [[*row, split] for row in rows]
+    result = odoo.execute("account.move", "load", fields, rows, **QUIET)
+    assert result["messages"] == []
+    created.add("account.move", result["ids"])
+    odoo.execute_void("account.move", "action_post", result["ids"])
+    lines = odoo.execute(
+        "account.move.line",
+        "search_read",
+        [["move_id", "in", result["ids"]]],
+        ["analytic_distribution"],
+    )
+    assert [line["analytic_distribution"] for line in lines] == [{str(analytic): 100.0}] * 2
+    rows = _move_rows(central, "bad_split", [(expense, "1.000", "0"), (cash, "0", "1.000")])
+    refused = odoo.execute(
+        "account.move", "load", fields, [[*rows[0], "not json"], [*rows[1], ""]], **QUIET
+    )
+    assert refused["ids"] is False
+    assert _named(refused) == [("error", 0)]
+    assert "does not seem to be a valid JSON" in refused["messages"][0]["message"]

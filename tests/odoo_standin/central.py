@@ -7,7 +7,8 @@ the fields the loader writes, and the rules measured on Odoo 17.0 that the loade
 * required fields (``load`` reports "Missing required value", ``create`` a not-null violation);
 * ``hr.employee`` without a name crashes with ``KeyError: 'name'``, not a validation error;
 * an unbalanced entry is refused at create; amounts are rounded to 0.001; a line on a
-  deprecated account is refused;
+  deprecated account is refused; an item's ``analytic_distribution`` is JSON of percentages
+  keyed by analytic account id, unchecked;
 * a posted entry cannot be deleted; ``button_draft`` answers "cannot marshal None";
 * journal codes are cut to 5 characters; account, journal and job names are unique as in Odoo;
 * the company currency cannot change once journal items exist;
@@ -165,6 +166,7 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
         "journal_id": Field("many2one", "account.journal", related=("move_id", "journal_id")),
         "company_id": Field("many2one", "res.company", related=("move_id", "company_id")),
         "parent_state": Field("selection", related=("move_id", "state")),
+        "analytic_distribution": "json",
     },
 }
 
@@ -279,7 +281,12 @@ def _rules(standin: OdooStandIn) -> None:
     models["res.partner.bank"].checks.append(_unique("acc_number", "partner_id"))
     models["res.partner"].checks.append(_partner_name)
     models["account.move"].checks += [_journal_company, _balanced]
-    models["account.move.line"].checks += [_line_account_usable, _line_company, _line_balanced]
+    models["account.move.line"].checks += [
+        _line_account_usable,
+        _line_company,
+        _line_balanced,
+        _analytic_percentages,
+    ]
 
 
 def _unique_xid(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
@@ -339,6 +346,15 @@ def _line_account_usable(standin: OdooStandIn, model: Model, record: dict[str, A
     account = standin.models["account.account"].records.get(record["account_id"])
     if account is not None and account.get("deprecated"):
         raise user_error(f"The account {account['name']} ({account['code']}) is deprecated.")
+
+
+def _analytic_percentages(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:
+    """Odoo 17 keeps an analytic distribution's percentages as floats; it does not check that
+    its keys are analytic accounts."""
+    distribution = record.get("analytic_distribution")
+    if isinstance(distribution, dict) and any(type(v) is not float for v in distribution.values()):
+        floats = {key: float(value) for key, value in distribution.items()}
+        standin.replace(model, record["id"], {"analytic_distribution": floats})
 
 
 def _company_of_its_creator(standin: OdooStandIn, model: Model, record: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import json
 import random
 import re
 import threading
@@ -1066,6 +1067,13 @@ def import_value(standin: OdooStandIn, model: Model, path: list[str], text: Any)
             ) from None
     if definition.type == "integer":
         return int(text)
+    if definition.type == "json":
+        try:
+            return json.loads(str(text))
+        except ValueError:
+            raise ImportValueError(
+                f"'{text}' does not seem to be a valid JSON for field '{definition.string}'", name
+            ) from None
     if definition.type == "date":
         try:
             return date_text(str(text))

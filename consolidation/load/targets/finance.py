@@ -3,6 +3,7 @@ entries with their items, opening balances."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from consolidation.core.schema import (
     Account,
+    CentralRef,
     JournalEntry,
     JournalLine,
     Ministry,
@@ -31,7 +33,31 @@ from consolidation.load.targets.names import (
 )
 
 MOVE_FIELDS = ("journal_id/id", "date", "ref")
-LINE_FIELDS = ("id", "account_id/id", "name", "debit", "credit", "partner_id/id")
+LINE_FIELDS = (
+    "id",
+    "account_id/id",
+    "name",
+    "debit",
+    "credit",
+    "partner_id/id",
+    "analytic_distribution",
+)
+
+
+def ministry_analytics(session: Session, config: CentralConfig) -> dict[int, str]:
+    """Each ministry's ``analytic_distribution`` in the single-company mode: all of a line on
+    the ministry's analytic account, by its Odoo id (the JSON Odoo 17's import takes), so that
+    Odoo's own reports split the one ledger by ministry. None in the multi-company mode, where
+    the company does, nor for a ministry whose analytic account is not in Odoo (yet)."""
+    if config.per_ministry:
+        return {}
+    refs = table_of(CentralRef)
+    rows = session.execute(
+        sa.select(refs.c.row_id, refs.c.central_id).where(
+            refs.c.entity == "ministry_analytic", refs.c.scope == ""
+        )
+    )
+    return {row.row_id: json.dumps({str(row.central_id): 100}) for row in rows}
 
 
 def _account_xid(config: CentralConfig, ministry_code: str, account_code: str) -> str:
@@ -113,6 +139,7 @@ def read_journal_entry(
     ministries = {
         row.id: row.code for row in session.execute(sa.select(Ministry.id, Ministry.code))
     }
+    analytics = ministry_analytics(session, config)
     lines_table = table_of(JournalLine)
     entries = (
         sa.select(JournalEntry)
@@ -167,6 +194,7 @@ def read_journal_entry(
                             "partner_id/id": _vendor_xid(config, partners[line.partner_id])
                             if line.partner_id is not None
                             else "",
+                            "analytic_distribution": analytics.get(entry.ministry_id, ""),
                         },
                     )
                 )
@@ -187,6 +215,7 @@ def read_opening_balance(
             .order_by(Ministry.code, OpeningBalance.fiscal_year, OpeningBalance.id)
         )
     )
+    analytics = ministry_analytics(session, config)
     groups: dict[tuple[str, int], list[OpeningBalance]] = {}
     for balance, ministry_code in rows:
         groups.setdefault((ministry_code, balance.fiscal_year), []).append(balance)
@@ -222,6 +251,7 @@ def read_opening_balance(
                         "debit": amount_text(balance.debit_amount),
                         "credit": amount_text(balance.credit_amount),
                         "partner_id/id": "",
+                        "analytic_distribution": analytics.get(balance.ministry_id, ""),
                     },
                 )
             )

@@ -1,6 +1,9 @@
-"""Failure isolation against the stand-in, which reports a failing ``load`` as Odoo 17 does: the
-whole call's error is tagged on its first record too, and no record is named after 10 errors.
-Only the entries Odoo really refuses are quarantined; every other one loads."""
+"""The ledger into the Odoo 17 stand-in, as issue 14 (3b) found it must go:
+
+* failure isolation: the stand-in reports a failing ``load`` as Odoo 17 does (the whole call's
+  error tagged on its first record too, no record named after 10 errors), and only the entries
+  Odoo really refuses are quarantined; every other one loads;
+* in the single-company mode every journal item carries its ministry's analytic account."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from consolidation.core.odoo_rpc import RetryPolicy, XmlRpcTransport
-from consolidation.load import CentralLoader, Selection, load_central_config
+from consolidation.load import CentralConfig, CentralLoader, Selection, load_central_config
 from consolidation.load.targets import external_name
 from tests.central_support import assert_every_row_accounted
 from tests.odoo_standin import OdooStandIn, central_standin
@@ -41,7 +44,9 @@ def store(demo: DemoRun, tmp_path: Path) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def _loader(engine: sa.Engine, standin: OdooStandIn, **options: Any) -> CentralLoader:
+def _loader(
+    engine: sa.Engine, standin: OdooStandIn, config: CentralConfig | None = None, **options: Any
+) -> CentralLoader:
     def connect() -> XmlRpcTransport:
         return XmlRpcTransport(
             standin.url,
@@ -51,7 +56,8 @@ def _loader(engine: sa.Engine, standin: OdooStandIn, **options: Any) -> CentralL
             retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05),
         )
 
-    return CentralLoader(engine, connect, load_central_config(None), operator="tester", **options)
+    config = config or load_central_config(None)
+    return CentralLoader(engine, connect, config, operator="tester", **options)
 
 
 def _entries_by_account(engine: sa.Engine) -> dict[str, set[str]]:
@@ -107,3 +113,75 @@ def test_only_the_entries_odoo_refuses_are_quarantined(store: sa.Engine, spread:
         again = _loader(store, standin, workers=1, batch_size=100).load(Selection())
         assert {f.source_key for f in again.failures if f.target == "journal_entry"} == set(refused)
     assert_every_row_accounted(store, "journal_entry", "journal_entry")
+
+
+def _ministry_of_items(engine: sa.Engine) -> dict[str, str]:
+    """Each journal item's external id (entries' and opening balances') → its ministry's code."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT r.external_id, m.code FROM central_ref r "
+                "JOIN journal_line l ON r.entity = 'journal_line' AND l.id = r.row_id "
+                "JOIN journal_entry e ON e.id = l.entry_id JOIN ministry m ON m.id = e.ministry_id "
+                "UNION ALL SELECT r.external_id, m.code FROM central_ref r "
+                "JOIN opening_balance o ON r.entity = 'opening_balance_line' AND o.id = r.row_id "
+                "JOIN ministry m ON m.id = o.ministry_id"
+            )
+        ).all()
+    return dict(rows)
+
+
+def _items_by_xid(standin: OdooStandIn) -> dict[str, dict[str, Any]]:
+    lines = {line["id"]: line for line in standin.records("account.move.line")}
+    return {
+        f"{e['module']}.{e['name']}": lines[e["res_id"]]
+        for e in standin.records("ir.model.data")
+        if e["model"] == "account.move.line"
+    }
+
+
+def test_every_item_carries_its_ministrys_analytic_account(store: sa.Engine) -> None:
+    with central_standin() as standin:
+        _loader(store, standin).load(Selection())
+        analytic = {
+            account["code"]: str(account["id"])
+            for account in standin.records("account.analytic.account")
+        }
+        items = _items_by_xid(standin)
+        ministries = _ministry_of_items(store)
+        assert len(ministries) > 100
+        assert len(set(ministries.values())) >= 2  # the demo's ledgers of two ministries
+        assert set(ministries.values()) <= set(analytic)
+        for xid, ministry in ministries.items():
+            assert items[xid]["analytic_distribution"] == {analytic[ministry]: 100.0}, xid
+        again = _loader(store, standin).load(Selection())
+        assert again.records_written == 0  # the distribution is part of what a load compares
+
+
+def test_the_multi_company_mode_splits_by_company_not_by_analytic_account(
+    store: sa.Engine,
+) -> None:
+    config = load_central_config(None).model_copy(update={"company_mode": "per_ministry"})
+    with central_standin() as standin:
+        _loader(store, standin, config).load(Selection())
+        lines = standin.records("account.move.line")
+        assert lines and all(line["analytic_distribution"] is None for line in lines)
+
+
+def test_a_reversal_is_split_by_ministry_as_the_entry_it_reverses(store: sa.Engine) -> None:
+    with central_standin() as standin:
+        _loader(store, standin).load(Selection())
+        with store.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE journal_entry SET reference = 'changed at source' "
+                    "WHERE id = (SELECT min(id) FROM journal_entry)"
+                )
+            )
+        report = _loader(store, standin).load(Selection())
+        assert report.counts["journal_entry"].reversed == 1
+        items = _items_by_xid(standin)
+        reversal = [line for xid, line in items.items() if "_reversal_" in xid]
+        assert len(reversal) >= 2
+        distributions = {str(line["analytic_distribution"]) for line in reversal}
+        assert len(distributions) == 1 and "None" not in distributions
