@@ -1,12 +1,13 @@
 """A chunk into Odoo: loaded with ``load``, which rolls back the whole call when one record
 fails. The records Odoo names are suspects, each tried again alone, and the rest loads in a
 retry; a failing chunk whose errors name no record is split in halves instead. Entries are then
-posted, and their items' ids read back."""
+posted, and their items' ids read back; one Odoo posted as of another date is taken back out."""
 
 from __future__ import annotations
 
 from consolidation.core.odoo_rpc import OdooError, OdooTransport
 from consolidation.load.external_ids import lookup
+from consolidation.load.locks import keep_dates
 from consolidation.load.report import Outcome
 from consolidation.load.targets import Record, Target
 
@@ -15,7 +16,8 @@ QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": Tr
 
 
 def load_chunk(odoo: OdooTransport, module: str, target: Target, records: list[Record]) -> Outcome:
-    """Load a chunk; isolate the records Odoo refuses; post entries; resolve line ids."""
+    """Load a chunk; isolate the records Odoo refuses; post entries; resolve line ids; refuse
+    an entry Odoo re-dated (see ``locks``)."""
     outcome = Outcome()
     load_isolating(odoo, target, records, outcome)
     if outcome.loaded and target.line_entity:
@@ -25,6 +27,7 @@ def load_chunk(odoo: OdooTransport, module: str, target: Target, records: list[R
         # posted straight away: an entry already posted (a draft reference that Odoo had
         # posted after all) makes the call fail, and post then reads the states back
         post(odoo, target, list(outcome.loaded), outcome)
+        keep_dates(odoo, target, outcome)
     return outcome
 
 

@@ -1,6 +1,7 @@
 """The loader: plans a load from the store, or loads target by target, page by page, each page
 dealt into lanes of chunks; its collaborators do the rest (:mod:`.pages`, :mod:`.refs`,
-:mod:`.adoption`, :mod:`.lanes`, :mod:`.isolation`, :mod:`.reversal`, :mod:`.runs`)."""
+:mod:`.adoption`, :mod:`.locks`, :mod:`.lanes`, :mod:`.isolation`, :mod:`.reversal`,
+:mod:`.runs`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from consolidation.load.exceptions import LoadError
 from consolidation.load.external_ids import version_of, versioned
 from consolidation.load.isolation import load_chunk
 from consolidation.load.lanes import Lanes
+from consolidation.load.locks import LockGuard
 from consolidation.load.pages import Page, Pages
 from consolidation.load.refs import Ref, RefStore, check_company_mode
 from consolidation.load.report import LoadReport, ModelCounts, Outcome
@@ -59,6 +61,7 @@ class CentralLoader:
         self.lanes = Lanes(self._new_transport, workers=workers, batch_size=batch_size)
         self.reverser = EntryReverser(engine, self.refs, module=config.module, operator=operator)
         self._local = threading.local()
+        self._locks = LockGuard()
 
     def _new_transport(self) -> OdooTransport:
         if self.connect is None:
@@ -113,6 +116,7 @@ class CentralLoader:
             batch_size=self.batch_size,
         )
         report = LoadReport(run_id=run_id, dry_run=False)
+        self._locks = LockGuard()
         try:
             for target in self.targets():
                 report.models[target.name] = target.model
@@ -173,6 +177,10 @@ class CentralLoader:
                     record = versioned(record, version_of(ref.xid))
                 work.append(record)
                 planned[record.key] = "updated"
+        if target.posts and (work or reversals):
+            work, reversals = self._refuse_locked(
+                target, work, reversals, planned, counts, report, run_id
+            )
         created = sum(1 for kind in planned.values() if kind == "created")
         counts.created += created
         counts.updated += len(planned) - created
@@ -201,6 +209,32 @@ class CentralLoader:
             done += 1
             self.progress(target.name, done, total)
         return done
+
+    def _refuse_locked(
+        self,
+        target: Target,
+        work: list[Record],
+        reversals: list[tuple[Record, Ref]],
+        planned: dict[tuple[int, str], str],
+        counts: ModelCounts,
+        report: LoadReport,
+        run_id: int,
+    ) -> tuple[list[Record], list[tuple[Record, Ref]]]:
+        """Refuse the entries dated on or before their company's lock date, which Odoo would
+        post as of another date; the rest goes on."""
+        records = [*work, *(record for record, _ in reversals)]
+        locked = self._locks.refusals(self._odoo(), records)
+        if not locked:
+            return work, reversals
+        refused = [record for record in records if record.key in locked]
+        for record in refused:
+            planned.pop(record.key, None)
+            report.refuse(counts, target.name, record, locked[record.key])
+        self.refs.checkpoint(target, run_id, Outcome(failed=[(r, locked[r.key]) for r in refused]))
+        return (
+            [record for record in work if record.key not in locked],
+            [(record, ref) for record, ref in reversals if record.key not in locked],
+        )
 
 
 def open_loader(

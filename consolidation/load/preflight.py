@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.core.odoo_rpc import OdooError, OdooTransport
-from consolidation.core.schema import Ministry
+from consolidation.core.schema import (
+    CentralRef,
+    JournalEntry,
+    Ministry,
+    OpeningBalance,
+    table_of,
+)
+from consolidation.load.external_ids import lookup
+from consolidation.load.locks import company_locks
 from consolidation.load.settings import CentralConfig
-from consolidation.load.targets import configured_targets, user_company, written_fields
+from consolidation.load.targets import (
+    configured_targets,
+    external_name,
+    user_company,
+    written_fields,
+)
 
 CURRENCY = "BHD"
 
@@ -51,7 +65,99 @@ def preflight(
     checks.extend(_fields(odoo, config))
     checks.append(_journal_codes(engine, config))
     checks.extend(_access(odoo, config))
+    checks.append(_lock_dates(odoo, engine, config))
     return checks
+
+
+def _lock_dates(odoo: OdooTransport, engine: sa.Engine | None, config: CentralConfig) -> Check:
+    """The lock dates of the companies the entries go to, against the earliest entry each is
+    yet to take: Odoo would post one dated on or before as of another date, so the loader
+    refuses it."""
+    if config.per_ministry:
+        companies = ministry_companies(odoo, engine, config)
+    else:
+        company = user_company(odoo)
+        companies = {"": company} if company is not None else {}
+    locks = company_locks(odoo, sorted(set(companies.values())))
+    if not locks:
+        return Check("lock dates", True, "no company of the load is in Odoo yet")
+    described = "; ".join(lock.describe() for lock in locks.values())
+    if engine is None:
+        return Check("lock dates", True, f"{described} (the store's entries are not known)")
+    earliest = earliest_to_load(engine)
+    if not earliest:
+        return Check("lock dates", True, f"{described}; no entry is yet to be loaded")
+    late = []
+    for ministry, day in sorted(earliest.items()):
+        lock = locks.get(companies.get("" if not config.per_ministry else ministry, -1))
+        if lock is not None and lock.refusal(day.isoformat()) is not None:
+            late.append(f"{ministry} from {day.isoformat()} (lock date {lock.date})")
+    first = min(earliest.values()).isoformat()
+    if late:
+        return Check(
+            "lock dates",
+            False,
+            f"{described}; entries to load dated on or before the lock date are refused: "
+            f"{', '.join(late)}; reopen those periods in Odoo, or correct the dates at the source",
+        )
+    return Check("lock dates", True, f"{described}; the earliest entry to load is of {first}")
+
+
+def ministry_companies(
+    odoo: OdooTransport, engine: sa.Engine | None, config: CentralConfig
+) -> dict[str, int]:
+    """The ministries' companies Odoo has (the multi-company mode), by ministry code; without a
+    store, every company of the load, by its external id."""
+    if engine is None:
+        rows = odoo.execute(
+            "ir.model.data",
+            "search_read",
+            [["module", "=", config.module], ["model", "=", "res.company"]],
+            ["name", "res_id"],
+        )
+        return {str(row["name"]): int(row["res_id"]) for row in rows}
+    with Session(engine) as session:
+        codes = list(session.scalars(sa.select(Ministry.code)))
+    xids = {config.xid(external_name("ministry_company", code)): code for code in codes}
+    found = lookup(odoo, config.module, sorted(xids), "res.company")
+    return {xids[xid]: company for xid, company in found.items()}
+
+
+def earliest_to_load(engine: sa.Engine) -> dict[str, date]:
+    """Each ministry's earliest date of an entry or opening balance not yet posted in Odoo."""
+    refs = table_of(CentralRef)
+
+    def unposted(entity: str, row_id: Any) -> Any:
+        posted = sa.select(refs.c.id).where(
+            refs.c.entity == entity, refs.c.row_id == row_id, refs.c.state == "posted"
+        )
+        return ~sa.exists(posted)
+
+    entries = (
+        sa.select(Ministry.code, sa.func.min(JournalEntry.entry_date))
+        .join(Ministry, Ministry.id == JournalEntry.ministry_id)
+        .where(JournalEntry.withdrawn.is_(False), unposted("journal_entry", JournalEntry.id))
+        .group_by(Ministry.code)
+    )
+    openings = (
+        sa.select(Ministry.code, sa.func.min(OpeningBalance.fiscal_year))
+        .join(Ministry, Ministry.id == OpeningBalance.ministry_id)
+        .where(
+            OpeningBalance.withdrawn.is_(False),
+            unposted("opening_balance_line", OpeningBalance.id),
+        )
+        .group_by(Ministry.code)
+    )
+    earliest: dict[str, date] = {}
+    with Session(engine) as session:
+        for code, day in session.execute(entries):
+            if day is not None:
+                earliest[code] = day if isinstance(day, date) else date.fromisoformat(str(day))
+        for code, year in session.execute(openings):
+            if year is not None:
+                opening = date(int(year), 1, 1)
+                earliest[code] = min(earliest.get(code, opening), opening)
+    return earliest
 
 
 def _currency(odoo: OdooTransport, config: CentralConfig, *, fix: bool) -> list[Check]:

@@ -3,7 +3,10 @@
 * failure isolation: the stand-in reports a failing ``load`` as Odoo 17 does (the whole call's
   error tagged on its first record too, no record named after 10 errors), and only the entries
   Odoo really refuses are quarantined; every other one loads;
-* in the single-company mode every journal item carries its ministry's analytic account."""
+* in the single-company mode every journal item carries its ministry's analytic account;
+* Odoo never re-dates an entry: one dated on or before its company's lock date is refused
+  before it is sent, one Odoo posted as of another date anyway is taken back out, and the
+  preflight says which ministries' entries the lock dates hold."""
 
 from __future__ import annotations
 
@@ -17,10 +20,17 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from consolidation.core.odoo_rpc import RetryPolicy, XmlRpcTransport
-from consolidation.load import CentralConfig, CentralLoader, Selection, load_central_config
+from consolidation.load import (
+    CentralConfig,
+    CentralLoader,
+    Selection,
+    load_central_config,
+    preflight,
+)
 from consolidation.load.targets import external_name
 from tests.central_support import assert_every_row_accounted
 from tests.odoo_standin import OdooStandIn, central_standin
+from tests.odoo_standin.server import load
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration
@@ -185,3 +195,116 @@ def test_a_reversal_is_split_by_ministry_as_the_entry_it_reverses(store: sa.Engi
         assert len(reversal) >= 2
         distributions = {str(line["analytic_distribution"]) for line in reversal}
         assert len(distributions) == 1 and "None" not in distributions
+
+
+LOCK = "2025-03-31"
+
+
+def _lock(standin: OdooStandIn, day: str | None) -> None:
+    """The central company's fiscal year locked to ``day``, as an accountant does in Odoo."""
+    standin.replace(standin.models["res.company"], 1, {"fiscalyear_lock_date": day})
+
+
+def _dates_to_load(engine: sa.Engine) -> dict[str, str]:
+    """Each entry's and opening balance group's source key → its date."""
+    with engine.connect() as connection:
+        entries = connection.execute(
+            sa.text("SELECT source_key, entry_date FROM journal_entry WHERE withdrawn = 0")
+        ).all()
+    return {key: str(day) for key, day in entries}
+
+
+def test_entries_dated_on_or_before_the_lock_date_are_refused_before_they_are_sent(
+    store: sa.Engine,
+) -> None:
+    config = load_central_config(None)
+    with central_standin() as standin:
+        transport = XmlRpcTransport(
+            standin.url, standin.db, standin.login, SecretStr(standin.password)
+        )
+        assert {c.name: c.ok for c in preflight(transport, store, config)}["lock dates"]
+        _lock(standin, LOCK)
+        check = {c.name: c for c in preflight(transport, store, config)}["lock dates"]
+        assert not check.ok
+        assert "fiscal year locked to 2025-03-31" in check.detail
+        assert "MOF from 2025-01-01 (lock date 2025-03-31)" in check.detail
+        report = _loader(store, standin).load(Selection())
+        dates = _dates_to_load(store)
+        refused = {f.source_key: f.message for f in report.failures if f.target == "journal_entry"}
+        assert set(refused) == {key for key, day in dates.items() if day <= LOCK}
+        assert all(f"before the lock date {LOCK} of My Company" in m for m in refused.values())
+        openings = [f for f in report.failures if f.target == "opening_balance"]
+        assert openings and all("dated 2025-01-01" in f.message for f in openings)
+        moves = standin.records("account.move")
+        assert moves and min(move["date"] for move in moves) > LOCK
+        assert standin.calls["account.move.action_post"] > 0
+        assert report.counts["journal_entry"].created == len(dates) - len(refused)
+        ours = {
+            e["name"]: e["res_id"]
+            for e in standin.records("ir.model.data")
+            if e["model"] == "account.move"
+        }
+        assert len(ours) == len(moves)  # nothing refused was sent, not even as a draft
+        after = {c.name: c for c in preflight(transport, store, config)}["lock dates"]
+        assert not after.ok  # the refused entries are still to load
+        _lock(standin, None)
+        again = _loader(store, standin).load(Selection())
+        assert again.counts["journal_entry"].created == len(refused)
+        assert {c.name: c.ok for c in preflight(transport, store, config)}["lock dates"]
+    assert_every_row_accounted(store, "journal_entry", "journal_entry")
+
+
+def test_an_entry_odoo_posts_as_of_another_date_is_taken_back_out_and_refused(
+    store: sa.Engine,
+) -> None:
+    """The accountant locks the period while the load runs, after the loader read the lock
+    dates: Odoo re-dates what it posts from then on, and the loader takes those entries back."""
+    with central_standin() as standin:
+
+        def load_then_lock(odoo: OdooStandIn, model: Any, *args: Any, **kwargs: Any) -> Any:
+            result = load(odoo, model, *args, **kwargs)
+            odoo.replace(odoo.models["res.company"], 1, {"fiscalyear_lock_date": LOCK})
+            return result
+
+        standin.register("load", load_then_lock, model="account.move", writes=True)
+        report = _loader(store, standin, workers=1).load(Selection())
+        dates = _dates_to_load(store)
+        refused = {f.source_key: f.message for f in report.failures if f.target == "journal_entry"}
+        assert set(refused) == {key for key, day in dates.items() if day <= LOCK}
+        assert all("instead of" in m and "taken back out of Odoo" in m for m in refused.values())
+        moves = standin.records("account.move")
+        assert min(move["date"] for move in moves) > LOCK
+        assert {move["state"] for move in moves} == {"posted"}
+        assert report.counts["journal_entry"].created == len(dates) - len(refused)
+    assert_every_row_accounted(store, "journal_entry", "journal_entry")
+
+
+def test_the_preflight_holds_each_ministrys_entries_to_its_companys_lock_date(
+    store: sa.Engine,
+) -> None:
+    config = load_central_config(None).model_copy(update={"company_mode": "per_ministry"})
+    with central_standin() as standin:
+        transport = XmlRpcTransport(
+            standin.url, standin.db, standin.login, SecretStr(standin.password)
+        )
+        fresh = {c.name: c for c in preflight(transport, store, config)}["lock dates"]
+        assert fresh.ok and "no company of the load is in Odoo yet" in fresh.detail
+        companies = config.model_copy(update={"targets": ["ministry_company"]})
+        _loader(store, standin, companies).load(Selection())
+        names = {c["name"]: c["id"] for c in standin.records("res.company")}
+        finance = next(name for name in names if "Finance" in name)
+        standin.replace(standin.models["res.company"], names[finance], {"period_lock_date": LOCK})
+        check = {c.name: c for c in preflight(transport, store, config)}["lock dates"]
+        assert check.ok  # the loading user is an Adviser: a period's lock date does not hold
+        assert f"{finance}: period locked to {LOCK} (not for the loading user" in check.detail
+        standin.denied_groups.add("account.group_account_manager")
+        check = {c.name: c for c in preflight(transport, store, config)}["lock dates"]
+        assert not check.ok and f"MOF from 2025-01-01 (lock date {LOCK})" in check.detail
+        standin.denied_groups.clear()
+        standin.replace(
+            standin.models["res.company"], names[finance], {"fiscalyear_lock_date": LOCK}
+        )
+        check = {c.name: c for c in preflight(transport, store, config)}["lock dates"]
+        assert not check.ok
+        assert f"MOF from 2025-01-01 (lock date {LOCK})" in check.detail
+        assert "MYS" not in check.detail.split("refused:")[1]

@@ -14,6 +14,7 @@ import pytest
 
 from consolidation.core.odoo_rpc import OdooError
 from consolidation.load.isolation import load_chunk
+from consolidation.load.locks import LockGuard
 from consolidation.load.targets import Line, Record, Target
 from tests.odoo_live.conftest import Central, Created
 
@@ -761,6 +762,49 @@ def test_a_failing_load_tags_the_group_error_on_its_first_record_and_stops_after
     assert odoo.execute("ir.model.data", "search", [["module", "=", central.module]]) == []
 
 
+ENTRIES = Target(
+    "journal_entry",
+    "account.move",
+    ("journal_id/id", "date", "ref"),
+    read=lambda *_: iter(()),
+    line_fields=("id", "account_id/.id", "name", "debit", "credit"),
+    line_entity="journal_line",
+    posts=True,
+)
+"""The loader's entries target, naming Odoo's accounts by database id."""
+
+
+def _entry_records(central: Central, entries: list[tuple[int, str]], cash: int) -> list[Record]:
+    """The loader's records of entries of 1.000 on (account, date) against cash, in the general
+    journal (named by its external id, as the loader names a ministry's)."""
+    journal = central.transport.execute(
+        "ir.model.data",
+        "search_read",
+        [["model", "=", "account.journal"], ["res_id", "=", _general_journal(central)]],
+        ["module", "name"],
+    )[0]
+    records = []
+    for number, (account, day) in enumerate(entries):
+        tag = f"entry_{uuid.uuid4().hex[:6]}"
+        record = Record(
+            "journal_entry",
+            number,
+            central.xid(tag),
+            {"journal_id/id": f"{journal['module']}.{journal['name']}", "date": day, "ref": tag},
+            "journal",
+        )
+        for side, (line_account, debit, credit) in enumerate(
+            [(account, "1.000", "0"), (cash, "0", "1.000")]
+        ):
+            values = {"account_id/.id": str(line_account), "name": tag}
+            values |= {"debit": debit, "credit": credit}
+            record.lines.append(
+                Line("journal_line", number * 2 + side, central.xid(f"{tag}_{side}"), values)
+            )
+        records.append(record)
+    return records
+
+
 def test_the_loader_quarantines_only_the_entries_odoo_refuses_alone(
     central: Central, created: Created
 ) -> None:
@@ -769,35 +813,8 @@ def test_the_loader_quarantines_only_the_entries_odoo_refuses_alone(
     odoo = central.transport
     cash, good = _accounts(central)
     bad = _deprecated_account(central, created)
-    target = Target(
-        "journal_entry",
-        "account.move",
-        ("journal_id/.id", "date", "ref"),
-        read=lambda *_: iter(()),
-        line_fields=("id", "account_id/.id", "name", "debit", "credit"),
-        line_entity="journal_line",
-        posts=True,
-    )
-    journal = str(_general_journal(central))
-    records = []
-    for number, account in enumerate([good] * 3 + [bad] * 12):
-        record = Record(
-            "journal_entry",
-            number,
-            central.xid(f"iso_{number}"),
-            {"journal_id/.id": journal, "date": "2025-03-10", "ref": f"iso {number}"},
-            "journal",
-        )
-        for side, (line_account, debit, credit) in enumerate(
-            [(account, "1.000", "0"), (cash, "0", "1.000")]
-        ):
-            values = {"account_id/.id": str(line_account), "name": "iso"}
-            values |= {"debit": debit, "credit": credit}
-            record.lines.append(
-                Line("journal_line", number * 2 + side, central.xid(f"iso_{number}_{side}"), values)
-            )
-        records.append(record)
-    outcome = load_chunk(odoo, central.module, target, records)
+    records = _entry_records(central, [(good, "2025-03-10")] * 3 + [(bad, "2025-03-10")] * 12, cash)
+    outcome = load_chunk(odoo, central.module, ENTRIES, records)
     created.add("account.move", [move for _, move in outcome.loaded])
     assert sorted(record.row_id for record, _ in outcome.loaded) == [0, 1, 2]
     assert outcome.posted == {move for _, move in outcome.loaded}
@@ -841,3 +858,96 @@ def test_load_takes_an_items_analytic_distribution_as_json_keyed_by_analytic_acc
     assert refused["ids"] is False
     assert _named(refused) == [("error", 0)]
     assert "does not seem to be a valid JSON" in refused["messages"][0]["message"]
+
+
+# --- lock dates --------------------------------------------------------------------------------
+
+LOCKS = ["fiscalyear_lock_date", "period_lock_date"]
+
+
+def test_posting_on_or_before_the_lock_date_moves_the_entry_to_the_first_open_date(
+    central: Central, created: Created
+) -> None:
+    """Measured on Odoo 17: locked to 2020-12-31, entries dated 2020-06-30 and 2020-12-31 are
+    posted as of 2021-01-31 (the first open month's end, that month being past), their items
+    too, without a word; 2021-01-01 keeps its date. An Adviser (account manager) is held by the
+    fiscal year's lock date only. The fiscal year cannot be locked over a draft entry."""
+    odoo = central.transport
+    company = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
+    company_id = company["company_id"][0]
+    before = odoo.execute("res.company", "read", [company_id], LOCKS)[0]
+    adviser = odoo.execute("res.users", "has_group", "account.group_account_manager")
+    cash, expense = _accounts(central)
+
+    def load(name: str, day: str) -> int:
+        rows = _move_rows(central, name, [(expense, "1.000", "0"), (cash, "0", "1.000")], day=day)
+        result = odoo.execute("account.move", "load", MOVE_FIELDS, rows, **QUIET)
+        assert result["messages"] == []
+        created.add("account.move", result["ids"])
+        return int(result["ids"][0])
+
+    def dates(moves: list[int]) -> list[str]:
+        read = odoo.execute("account.move", "read", moves, ["date", "state"])
+        assert {move["state"] for move in read} == {"posted"}
+        return [move["date"] for move in read]
+
+    try:
+        draft = load("pending", "2020-06-30")
+        with pytest.raises(OdooError, match="unposted entries in the period"):
+            odoo.execute("res.company", "write", [company_id], {LOCKS[0]: "2020-12-31"})
+        odoo.execute("account.move", "unlink", [draft])
+        odoo.execute("res.company", "write", [company_id], {LOCKS[0]: "2020-12-31"})
+        moves = [load(f"lock_{n}", d) for n, d in enumerate(["2020-06-30", "2020-12-31"])]
+        moves.append(load("open", "2021-01-01"))
+        odoo.execute_void("account.move", "action_post", moves)
+        assert dates(moves) == ["2021-01-31", "2021-01-31", "2021-01-01"]
+        items = odoo.execute(
+            "account.move.line", "search_read", [["move_id", "=", moves[0]]], ["date"]
+        )
+        assert {item["date"] for item in items} == {"2021-01-31"}
+        odoo.execute("res.company", "write", [company_id], {LOCKS[0]: False})
+        odoo.execute("res.company", "write", [company_id], {LOCKS[1]: "2020-12-31"})
+        period = load("period", "2020-06-30")
+        odoo.execute_void("account.move", "action_post", [period])
+        assert dates([period]) == ["2020-06-30" if adviser else "2021-01-31"]
+    finally:
+        odoo.execute("res.company", "write", [company_id], {name: before[name] for name in LOCKS})
+    assert odoo.execute("res.company", "read", [company_id], LOCKS)[0] == before
+
+
+def test_the_loader_refuses_entries_in_a_locked_period_and_takes_back_a_redated_one(
+    central: Central, created: Created
+) -> None:
+    """The lock date read as the loader reads it refuses the entry before it is sent; an entry
+    posted anyway (the period locked after that read) is posted by Odoo as of another date, and
+    the loader takes it back out of Odoo and refuses it."""
+    odoo = central.transport
+    company = odoo.execute("res.users", "read", [odoo.authenticate()], ["company_id"])[0]
+    company_id = company["company_id"][0]
+    before = odoo.execute("res.company", "read", [company_id], LOCKS)[0]
+    cash, expense = _accounts(central)
+    records = _entry_records(central, [(expense, "2020-06-30"), (expense, "2021-01-01")], cash)
+    try:
+        odoo.execute("res.company", "write", [company_id], {LOCKS[0]: "2020-12-31"})
+        refusals = LockGuard().refusals(odoo, records)
+        assert list(refusals) == [records[0].key]
+        assert "before the lock date 2020-12-31" in refusals[records[0].key]
+        outcome = load_chunk(odoo, central.module, ENTRIES, records)
+        created.add("account.move", [move for _, move in outcome.loaded])
+    finally:
+        odoo.execute("res.company", "write", [company_id], {name: before[name] for name in LOCKS})
+    assert [record.key for record, _ in outcome.loaded] == [records[1].key]
+    assert outcome.posted == {outcome.loaded[0][1]}
+    assert [(record.key, message) for record, message in outcome.failed] == [
+        (
+            records[0].key,
+            "Odoo posted it as of 2021-01-31 instead of 2020-06-30, its own date (a lock date of "
+            "its company); it was taken back out of Odoo",
+        )
+    ]
+    assert (
+        odoo.execute(
+            "ir.model.data", "search", [["name", "=", records[0].xid[len(central.module) + 1 :]]]
+        )
+        == []
+    )

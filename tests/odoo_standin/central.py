@@ -12,6 +12,8 @@ the fields the loader writes, and the rules measured on Odoo 17.0 that the loade
 * a posted entry cannot be deleted; ``button_draft`` answers "cannot marshal None";
 * journal codes are cut to 5 characters; account, journal and job names are unique as in Odoo;
 * the company currency cannot change once journal items exist;
+* an entry dated on or before its company's lock date is posted as of the first open date,
+  without a word; the fiscal year cannot be locked over draft entries;
 * several companies: a new one is given to its creator; an entry's company is its journal's and
   its lines' accounts must be of that company ("Incompatible companies on records"); HR records
   are not checked: an employee, job or department without a company goes to the user's main
@@ -22,6 +24,8 @@ the fields the loader writes, and the rules measured on Odoo 17.0 that the loade
 
 from __future__ import annotations
 
+from calendar import monthrange
+from datetime import date, timedelta
 from typing import Any
 
 from tests.odoo_standin.grouping import read_group
@@ -71,6 +75,8 @@ MODELS: dict[str, dict[str, Field | str | tuple[str, str]]] = {
         "name": _char(required=True),
         "currency_id": _many2one("res.currency", required=True),
         "partner_id": ("many2one", "res.partner"),
+        "fiscalyear_lock_date": "date",
+        "period_lock_date": "date",
     },
     "res.users": {
         "name": _char(required=True),
@@ -437,9 +443,39 @@ def action_post(standin: OdooStandIn, model: Model, ids: list[int] | int) -> boo
             name = move.get("name") or "/"
             raise user_error(f"The entry {name} (id {move['id']}) must be in draft.")
         journal = standin.models["account.journal"].records[move["journal_id"]]
-        name = move.get("name") or f"{journal['code']}/{move['date'][:4]}/{move['id']:05d}"
-        standin.replace(model, move["id"], {"state": "posted", "name": name})
+        day = _open_date(standin, move)
+        name = move.get("name") or f"{journal['code']}/{day[:4]}/{move['id']:05d}"
+        standin.replace(model, move["id"], {"state": "posted", "name": name, "date": day})
     return False
+
+
+ADVISER = "account.group_account_manager"
+
+
+def lock_date(standin: OdooStandIn, company_id: int | None) -> date | None:
+    """The company's lock date for the user (Odoo 17's ``_get_user_fiscal_lock_date``): an
+    Adviser is held by the fiscal year's only, anyone else by the later of the two."""
+    company = standin.models["res.company"].records.get(company_id or COMPANY_ID) or {}
+    dates = [company.get("fiscalyear_lock_date")]
+    if ADVISER in standin.denied_groups:
+        dates.append(company.get("period_lock_date"))
+    found = [date.fromisoformat(day) for day in dates if day]
+    return max(found) if found else None
+
+
+def _open_date(standin: OdooStandIn, move: dict[str, Any]) -> str:
+    """The date Odoo 17 posts an entry as: its own, or, dated on or before the lock date, the
+    first open day's month end (that day itself, or today, in the current month), as
+    ``_get_accounting_date`` picks for a journal numbered by month."""
+    day = date.fromisoformat(move["date"])
+    lock = lock_date(standin, move.get("company_id"))
+    if lock is None or day > lock:
+        return str(move["date"])
+    first = lock + timedelta(days=1)
+    today = date.today()
+    if (today.year, today.month) > (first.year, first.month):
+        return date(first.year, first.month, monthrange(first.year, first.month)[1]).isoformat()
+    return max(first, today).isoformat()
 
 
 def button_draft(standin: OdooStandIn, model: Model, ids: list[int] | int) -> None:
@@ -473,6 +509,17 @@ def write_company(
         raise user_error(
             "You cannot change the currency of the company since some journal items already exist"
         )
+    if values.get("fiscalyear_lock_date"):
+        companies = ids if isinstance(ids, list) else [ids]
+        locked = str(values["fiscalyear_lock_date"])
+        if any(
+            move["state"] == "draft" and move["company_id"] in companies and move["date"] <= locked
+            for move in standin.models["account.move"].records.values()
+        ):
+            raise user_error(
+                "There are still unposted entries in the period you want to lock. You should "
+                "either post or delete them."
+            )
     return write(standin, model, ids, values)
 
 
