@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from consolidation.core.money import ZERO
 from consolidation.core.odoo_rpc import OdooError, OdooTransport
 from consolidation.core.schema import (
     Account,
@@ -72,14 +70,6 @@ def _id(value: Any) -> int | None:
     if isinstance(value, list | tuple) and value:
         return int(value[0])
     return None
-
-
-@dataclass
-class CentralSide:
-    """What the central Odoo gave, and how many calls it took."""
-
-    calls: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 class CentralReader:
@@ -645,7 +635,3 @@ class CentralLevel:
                 found = Headcount(ministry, unit, central_active=0)
                 rows.append(found)
             found.central_active = (found.central_active or 0) + count
-
-
-def zero_if_none(value: Decimal | None) -> Decimal:
-    return ZERO if value is None else value

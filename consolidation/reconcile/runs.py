@@ -111,10 +111,9 @@ def _in_period(cell: Cell, period: str) -> bool:
     return cell.period == period or (len(cell.period) == 4 and period == cell.period)
 
 
-def save(session: Session, result: Reconciliation, names: dict[str, str]) -> int:
+def save(session: Session, result: Reconciliation) -> int:
     """Store the run and its cells, compare it with the previous run of its scope, and reopen
     the sign-offs whose cells changed; returns the run's id."""
-    del names
     key = scope_key(result.scope)
     previous = session.scalars(
         sa.select(ReconcileRun).filter_by(scope_key=key).order_by(ReconcileRun.id.desc()).limit(1)
@@ -256,7 +255,7 @@ def signoffs(session: Session, ministries: list[str]) -> list[Signoff]:
     ]
 
 
-def load(session: Session, run_id: int, names: dict[str, str]) -> Reconciliation:
+def load(session: Session, run_id: int) -> Reconciliation:
     """A stored run as it was reported."""
     run = session.get(ReconcileRun, run_id)
     if run is None:
@@ -299,7 +298,7 @@ def load(session: Session, run_id: int, names: dict[str, str]) -> Reconciliation
         central_calls=document.get("central_calls", 0),
     )
     result.cells = [
-        _cell_of(row, names)
+        _cell_of(row, {})
         for row in session.scalars(
             sa.select(ReconcileCell).filter_by(run_id=run_id).order_by(ReconcileCell.id)
         )

@@ -224,7 +224,7 @@ class ReconcileService:
                         f"Account {code}: a tolerance of {amount} BHD is configured."
                     )
         with Session(self.engine) as session, session.begin():
-            runs.save(session, result, {})
+            runs.save(session, result)
         return result
 
     def _source_store(
@@ -321,7 +321,7 @@ class ReconcileService:
     def show(self, run_id: int) -> Reconciliation:
         store.require_current(self.engine)
         with Session(self.engine) as session:
-            result = runs.load(session, run_id, {})
+            result = runs.load(session, run_id)
             self._name_accounts(session, result.cells)
             return result
 
