@@ -87,41 +87,30 @@ class CentralReader:
         except OdooError as exc:
             raise ReconcileError(f"the central Odoo at {self.odoo.url}: {exc}") from exc
 
-    def xids(self, model: str, names: Iterable[str]) -> dict[str, int]:
-        """Our external ids' names of ``model`` → Odoo ids (the ones Odoo has)."""
-        wanted = sorted(set(names))
-        found: dict[str, int] = {}
+    def _external_ids(self, model: str, by: str, values: Iterable[Any]) -> list[dict[str, Any]]:
+        """Our external ids of ``model`` whose ``by`` (name or res_id) is one of ``values``."""
+        wanted = sorted(set(values))
+        rows: list[dict[str, Any]] = []
         for start in range(0, len(wanted), 2_000):
-            rows = self.call(
+            rows += self.call(
                 "ir.model.data",
                 "search_read",
                 [
                     ["module", "=", self.config.module],
                     ["model", "=", model],
-                    ["name", "in", wanted[start : start + 2_000]],
+                    [by, "in", wanted[start : start + 2_000]],
                 ],
                 ["name", "res_id"],
             )
-            found.update({row["name"]: int(row["res_id"]) for row in rows})
-        return found
+        return rows
+
+    def xids(self, model: str, names: Iterable[str]) -> dict[str, int]:
+        """Our external ids' names of ``model`` → Odoo ids (the ones Odoo has)."""
+        return {r["name"]: int(r["res_id"]) for r in self._external_ids(model, "name", names)}
 
     def names_of(self, model: str, ids: Iterable[int]) -> dict[int, str]:
         """Odoo ids of ``model`` → the names of our external ids (absent: keyed in by hand)."""
-        wanted = sorted(set(ids))
-        found: dict[int, str] = {}
-        for start in range(0, len(wanted), 2_000):
-            rows = self.call(
-                "ir.model.data",
-                "search_read",
-                [
-                    ["module", "=", self.config.module],
-                    ["model", "=", model],
-                    ["res_id", "in", wanted[start : start + 2_000]],
-                ],
-                ["name", "res_id"],
-            )
-            found.update({int(row["res_id"]): row["name"] for row in rows})
-        return found
+        return {int(r["res_id"]): r["name"] for r in self._external_ids(model, "res_id", ids)}
 
     def grouped(
         self, model: str, domain: list[Any], groupby: list[str], fields: list[str] | None = None

@@ -1,6 +1,11 @@
 """A reconciliation as plain data: cells, what explains them, what differs, and the run's
 fingerprint. Nothing here reads a store or talks to Odoo, and nothing renders; the service fills
-it and the renderers (terminal, HTML, XLSX, JSON) read it."""
+it and the renderers (terminal, HTML, XLSX, JSON) read it.
+
+One cohesive table of declarations, each with its JSON form beside it (what a stored run is
+read back from), which is why this module is long; it holds no logic beyond a cell's status
+and the run's outcome.
+"""
 
 from __future__ import annotations
 
