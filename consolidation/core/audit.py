@@ -45,6 +45,28 @@ class Event(enum.StrEnum):
     """A finance officer signed a ministry-period off on a reconciliation run."""
     RECONCILE_REOPENED = "reconcile.reopened"
     """A later run found a signed-off period's cells changed."""
+    USER_CREATED = "user.created"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an event name
+    USER_SIGNED_IN = "user.signed_in"
+    USER_SIGNED_OUT = "user.signed_out"
+    USER_SIGNIN_FAILED = "user.signin_failed"
+    USER_LOCKED_OUT = "user.locked_out"
+    """Repeated failed sign-ins locked the user out for a while."""
+    USER_REAUTHENTICATED = "user.reauthenticated"
+    SESSION_ENDED = "session.ended"
+    """An admin, a disabled user or an expiry ended a session."""
+    PERSONAL_REVEALED = "record.revealed"
+    """A steward unmasked a record's national id, IBAN or salary."""
+    WORKBOOK_APPLIED = "workbook.applied"
+    """A ministry's corrected workbook was applied as corrections."""
+    JOB_STARTED = "job.started"
+    JOB_FINISHED = "job.finished"
+    JOB_FAILED = "job.failed"
+    NOTIFY_SENT = "notify.sent"
+    """A digest of what waits went to a ministry's contacts."""
+    NOTIFY_FAILED = "notify.failed"
 
 
 def _row(

@@ -759,3 +759,106 @@ class ReconcileSignoff(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="signed", comment="signed, reopened")
     reopened_at: Mapped[datetime | None]
     reopened_by_run: Mapped[int | None] = mapped_column(sa.ForeignKey("reconcile_run.id"))
+
+
+class AppUser(Base):
+    """A person who signs in to the web app: a role, and for a steward the ministries it holds.
+    Only an argon2 hash of the password is kept; there is no default user and no default
+    password (the first admin is made from the CLI)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(16), comment="admin, steward, finance, auditor")
+    ministries: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, comment="A steward's ministries; empty for the other roles"
+    )
+    password_hash: Mapped[str] = mapped_column(sa.String(255), comment="argon2id, never a password")
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(128))
+    password_changed_at: Mapped[datetime]
+    failed_signins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(
+        comment="Sign-in refused until then, after repeated failures"
+    )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AppSession(Base):
+    """A signed-in browser, kept on the server so that sign-out, disabling a user or an admin
+    ends it at once. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "app_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(
+        comment="The last time the password was asked again (bulk actions)"
+    )
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    language: Mapped[str] = mapped_column(sa.String(2), default="en", server_default="en")
+
+
+class SigninAttempt(Base):
+    """Every sign-in attempt, for the rate limit (per username and per client address)."""
+
+    __tablename__ = "signin_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(sa.String(64), index=True)
+    client: Mapped[str] = mapped_column(sa.String(64), index=True)
+    succeeded: Mapped[bool]
+
+
+class NotificationDigest(Base):
+    """A digest sent (or tried) to a ministry's contacts; ``fingerprint`` identifies its content
+    so the same digest is never sent twice. It holds counts only, never personal data."""
+
+    __tablename__ = "notification_digest"
+    __table_args__ = (sa.UniqueConstraint("ministry", "channel", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ministry: Mapped[str] = mapped_column(sa.String(16), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(16), comment="mail or sms")
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    recipients: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    status: Mapped[str] = mapped_column(sa.String(16), comment="sent or failed")
+    attempted_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    content: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON, default=dict, comment="The counts the digest told: open by rule, resolved, oldest"
+    )
+
+
+class BackgroundJob(Base):
+    """Long work started from the web app (revalidation), with its progress. ``lock_key`` is
+    set while the job runs and cleared when it ends, so a second job of the same key is refused
+    by the unique constraint, across processes; a job whose heartbeat stopped is taken over."""
+
+    __tablename__ = "background_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    lock_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    state: Mapped[str] = mapped_column(sa.String(16), comment="running, done, failed, interrupted")
+    started_by: Mapped[str] = mapped_column(sa.String(128))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    done: Mapped[int] = mapped_column(default=0, server_default="0")
+    total: Mapped[int | None]
+    stage: Mapped[str | None] = mapped_column(sa.String(64))
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    result: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    pid: Mapped[int | None]

@@ -111,6 +111,53 @@ class DemoSettings(BaseModel):
     journal_lines: int = 4_000
 
 
+class WebSettings(BaseModel):
+    """The stewards' web app: serving, sessions, sign-in limits and upload limits."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="How people reach the app; notifications link to it.",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Behind HTTPS: the session cookie is Secure and named with __Host-.",
+    )
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    lockout_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed sign-ins in a row that lock a user out."
+    )
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    client_attempts_per_minute: int = Field(
+        default=20, ge=1, le=10_000, description="Sign-in attempts one client address may make."
+    )
+    bulk_reauth_above: int = Field(
+        default=100, ge=0, description="A bulk waive or reject of more issues asks the password."
+    )
+    reauth_minutes: int = Field(default=5, ge=1, le=60)
+    page_size: int = Field(default=50, ge=10, le=500)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+
+class NotifySettings(BaseModel):
+    """Ministries' digests: mail over SMTP, and an SMS gateway over HTTP (off by default)."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = Field(default=None, description="Never logged.")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    sender: str = "shared-services@consolidation.invalid"
+    sms_enabled: bool = False
+    sms_gateway_url: str | None = Field(
+        default=None, description="An HTTP endpoint that takes {to, text} as JSON."
+    )
+    sms_token: SecretStr | None = Field(default=None, description="Bearer token; never logged.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CONSOLIDATION_",
@@ -128,5 +175,7 @@ class Settings(BaseSettings):
     mappings: MappingSettings = MappingSettings()
     matching: MatchingSettings = MatchingSettings()
     reconcile: ReconcileSettings = ReconcileSettings()
+    web: WebSettings = WebSettings()
+    notify: NotifySettings = NotifySettings()
     operator: str = Field(default_factory=getpass.getuser)
     log_level: str = "WARNING"

@@ -133,9 +133,33 @@ SourceSpec = Annotated[
 ]
 
 
+class ContactSpec(_Strict):
+    """Who at a ministry is told what waits for it (no secrets; addresses only)."""
+
+    mail: list[str] = Field(default_factory=list, description="Addresses the digest goes to.")
+    sms: list[str] = Field(default_factory=list, description="Numbers, +973…, for the SMS line.")
+
+    @field_validator("mail")
+    @classmethod
+    def _addresses(cls, mail: list[str]) -> list[str]:
+        for address in mail:
+            if not re.match(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", address):
+                raise ValueError(f"{address!r} is not a mail address (name@example.bh)")
+        return mail
+
+    @field_validator("sms")
+    @classmethod
+    def _numbers(cls, sms: list[str]) -> list[str]:
+        for number in sms:
+            if not re.match(r"^\+\d{8,15}$", number):
+                raise ValueError(f"{number!r} is not a phone number (+ and 8 to 15 digits)")
+        return sms
+
+
 class MinistrySpec(_Strict):
     name_ar: str
     name_en: str
+    contacts: ContactSpec = Field(default_factory=ContactSpec)
 
 
 class SourcesConfig(_Strict):
