@@ -1,0 +1,1 @@
+"""Ministries' notifications: digests of what waits for each ministry, by mail (SMTP) and SMS."""

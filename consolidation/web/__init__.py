@@ -1,0 +1,1 @@
+"""The stewards' web app: FastAPI routes, Jinja2 templates, static assets and sign-in."""
