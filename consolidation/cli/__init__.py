@@ -16,6 +16,7 @@ from consolidation.cli import (  # noqa: F401 - they register
     reconcile,
     review,
     steward,
+    users,
 )
 from consolidation.cli.common import app, err_console
 from consolidation.core.errors import ConsolidationError

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import Connector, open_connector
 from consolidation import extract, load, quarantine, staging
+from consolidation.access import SessionService, UserService
 from consolidation.core import memory, store
 from consolidation.core.errors import ConfigError, ConsolidationError
 from consolidation.core.reference import ReferenceData, load_reference
@@ -121,6 +122,16 @@ class Pipeline:
     def quarantine(self) -> QuarantineService:
         """The quarantine service over this store (what stewards do)."""
         return QuarantineService(self.engine)
+
+    @property
+    def users(self) -> UserService:
+        """The web app's users and signing in."""
+        return UserService(self.engine, self.settings.web)
+
+    @property
+    def web_sessions(self) -> SessionService:
+        """The web app's server-side sessions."""
+        return SessionService(self.engine, self.settings.web)
 
     def close(self) -> None:
         if self._engine is not None:
