@@ -16,6 +16,7 @@ Its public face:
 * ``QuarantineSettings``; errors ``QuarantineError``, ``OutOfScope``, ``QuarantineConflict``.
 """
 
+from consolidation.core.schema import IssueStatus
 from consolidation.quarantine.corrections import Corrections
 from consolidation.quarantine.exceptions import OutOfScope, QuarantineConflict, QuarantineError
 from consolidation.quarantine.issues import (
@@ -37,6 +38,7 @@ __all__ = [
     "FoundIssue",
     "IssueFilter",
     "IssueLog",
+    "IssueStatus",
     "OutOfScope",
     "QuarantineConflict",
     "QuarantineError",
