@@ -32,6 +32,7 @@ from consolidation.core.sources import SourcesConfig, load_sources
 from consolidation.core.types import NoProgress, ProgressSink
 from consolidation.extract import ExtractResult, ExtractSettings
 from consolidation.load import Check, LoadReport, RollbackReport, Selection
+from consolidation.notify import NotifyService
 from consolidation.quarantine import QuarantineService, QuarantineSettings, ReleaseResult
 from consolidation.reconcile import ReconcileService
 from consolidation.staging import StagingSettings, TransformResult
@@ -353,6 +354,17 @@ class Pipeline:
             central=load.transport_factory(odoo) if odoo is not None else None,
             central_config=load.load_central_config((odoo or self.settings.odoo).config),
             central_database=odoo.database if odoo is not None else None,
+        )
+
+    @property
+    def notifications(self) -> NotifyService:
+        """Ministries' digests of what waits for them (mail, and SMS when configured)."""
+        return NotifyService(
+            self.engine,
+            self.settings.notify,
+            self.config.ministries,
+            base_url=self.settings.web.base_url,
+            actor=self.settings.operator,
         )
 
     def rollback(self, batch_id: int) -> RollbackReport:
