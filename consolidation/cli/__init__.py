@@ -13,8 +13,10 @@ from consolidation.cli import (  # noqa: F401 - they register
     central,
     demo,
     extract,
+    notify,
     reconcile,
     review,
+    serve,
     steward,
     users,
 )

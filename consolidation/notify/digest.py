@@ -132,6 +132,7 @@ def compute_digest(
 def _issues(*columns: Any) -> sa.Select[Any]:
     return (
         sa.select(*columns)
+        .select_from(ValidationIssue)
         .join(SourceSystem, SourceSystem.code == ValidationIssue.source_system)
         .join(Ministry, Ministry.id == SourceSystem.ministry_id)
     )
