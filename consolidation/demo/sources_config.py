@@ -98,7 +98,11 @@ def write_sources(path: Path, specs: dict[str, dict[str, Any]]) -> None:
     """Write ``sources.yaml``: the ministries, then each source's spec in ``SOURCES`` order."""
     document = {
         "ministries": {
-            code: {"name_ar": name_ar, "name_en": name_en}
+            code: {
+                "name_ar": name_ar,
+                "name_en": name_en,
+                "contacts": {"mail": [f"hr-data@{code.lower()}.gov.bh"]},
+            }
             for code, (name_ar, name_en) in MINISTRIES.items()
         },
         "sources": {source: specs[source] for source in SOURCES if source in specs},
