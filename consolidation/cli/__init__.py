@@ -16,7 +16,6 @@ from consolidation.cli import (  # noqa: F401 - they register
     notify,
     reconcile,
     review,
-    serve,
     steward,
     users,
 )
