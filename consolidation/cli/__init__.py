@@ -16,6 +16,7 @@ from consolidation.cli import (  # noqa: F401 - they register
     notify,
     reconcile,
     review,
+    serve,
     steward,
     users,
 )

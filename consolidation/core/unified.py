@@ -220,3 +220,11 @@ ENTITY_ORDER = (
     "opening_balance",
 )
 """Dependencies first: a job needs its grade, an employee its org unit and job, a line its entry."""
+
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "employee": frozenset({"national_id", "iban", "base_salary"}),
+    "payroll_line": frozenset({"amount"}),
+    "vendor": frozenset({"iban"}),
+}
+"""National ids, IBANs and salaries: masked to every reader but the ministry's own stewards and
+central IT, who unmask them with one audited click; never in a URL, a log or an error page."""

@@ -1,0 +1,41 @@
+"""What a reader may see of personal data: national ids, IBANs and salaries masked
+(``*****1234``) unless the reader may reveal them and has, with one audited click."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consolidation.core.unified import PERSONAL_FIELDS
+
+
+def mask(value: object) -> str:
+    """``*****`` and the last four characters (fewer of a short value)."""
+    text = "" if value is None else str(value)
+    if not text:
+        return ""
+    shown = 4 if len(text) > 6 else 1 if len(text) > 2 else 0
+    return "*****" + (text[-shown:] if shown else "")
+
+
+def is_personal(entity: str, field: str | None) -> bool:
+    return field is not None and field in PERSONAL_FIELDS.get(entity, frozenset())
+
+
+def masked_record(entity: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """A record's values with its personal fields masked."""
+    return {
+        name: (mask(value) if value not in (None, "") and is_personal(entity, name) else value)
+        for name, value in (data or {}).items()
+    }
+
+
+def masked_issue(issue: dict[str, Any]) -> dict[str, Any]:
+    """An issue with a personal value masked, in its ``value`` and inside its message."""
+    if not is_personal(issue["entity"], issue.get("field")) or issue.get("value") in (None, ""):
+        return issue
+    value = str(issue["value"])
+    return {
+        **issue,
+        "value": mask(value),
+        "message": (issue.get("message") or "").replace(value, mask(value)),
+    }
