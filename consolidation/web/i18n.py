@@ -1,6 +1,7 @@
-"""The interface's words in English and Arabic, from JSON message catalogues (``catalogs/``).
-A key missing in Arabic falls back to English; a key missing in both is shown as the key, and
-a test checks that the two catalogues hold the same keys."""
+"""The interface's words in English and Arabic, from JSON message catalogues: one pair per area
+of the app, ``catalogs/<area>.<language>.json``, merged. A key missing in Arabic falls back to
+English; a key missing in both is shown as the key, and a test checks that the two languages
+hold the same keys."""
 
 from __future__ import annotations
 
