@@ -14,13 +14,12 @@ LANGUAGES = {"en": "ltr", "ar": "rtl"}
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    text = (
-        resources.files("consolidation.web")
-        .joinpath(f"catalogs/{language}.json")
-        .read_text(encoding="utf-8")
-    )
-    data: dict[str, str] = json.loads(text)
-    return data
+    merged: dict[str, str] = {}
+    folder = resources.files("consolidation.web").joinpath("catalogs")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(f".{language}.json"):
+            merged.update(json.loads(entry.read_text(encoding="utf-8")))
+    return merged
 
 
 class Translator:
