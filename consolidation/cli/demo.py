@@ -95,6 +95,43 @@ def demo(
     )
     _central_step(pipeline)
     _reconcile_step(pipeline)
+    _web_step(pipeline)
+
+
+DEMO_USERS = (
+    ("demo-admin", "admin", ()),
+    ("demo-steward-moh", "steward", ("MOH",)),
+    ("demo-finance", "finance", ()),
+)
+
+
+def _web_step(pipeline: Pipeline) -> None:
+    """Users for the demo only, each with a fresh random password printed once (there is no
+    default password); a demo run again gives them new ones."""
+    import secrets
+
+    from consolidation.access import AccessError
+
+    console.rule("[bold]7. The web app, for stewards, finance officers and auditors")
+    known = {user.username for user in pipeline.users.list()}
+    operator = pipeline.settings.operator
+    for name, role, ministries in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        if name in known:
+            pipeline.users.reset_password(name, password, actor=operator)
+        else:
+            try:
+                pipeline.users.add(name, role, password, ministries=ministries, actor=operator)
+            except AccessError as exc:  # a demo ministry missing from the store: say so, go on
+                err_console.print(f"[yellow]{name}[/]: {exc}")
+                continue
+        scope = f" of {', '.join(ministries)}" if ministries else ""
+        console.print(f"  {role}{scope}: [bold]{name}[/] / {password}", highlight=False)
+    web = pipeline.settings.web
+    console.print(
+        f"Open the app: [bold]consolidate serve[/], then {web.base_url}/login with a user above "
+        "(demo users only: real users are added with [bold]consolidate users add[/])."
+    )
 
 
 def _reconcile_step(pipeline: Pipeline) -> None:
