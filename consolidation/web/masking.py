@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from consolidation.core.unified import PERSONAL_FIELDS
+
+_RUN = re.compile(r"[0-9A-Za-z]{3,}")
 
 
 def mask(value: object) -> str:
@@ -34,8 +37,7 @@ def masked_issue(issue: dict[str, Any]) -> dict[str, Any]:
     if not is_personal(issue["entity"], issue.get("field")) or issue.get("value") in (None, ""):
         return issue
     value = str(issue["value"])
-    return {
-        **issue,
-        "value": mask(value),
-        "message": (issue.get("message") or "").replace(value, mask(value)),
-    }
+    message = (issue.get("message") or "").replace(value, mask(value))
+    # a part of the value quoted on its own ("starts with 8112") goes too
+    message = _RUN.sub(lambda m: "*" * len(m[0]) if m[0] in value else m[0], message)
+    return {**issue, "value": mask(value), "message": message}
