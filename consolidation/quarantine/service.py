@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from consolidation.core.schema import (
 )
 from consolidation.core.unified import ENTITIES, LINEAGE_COLUMNS, ROW_HASH
 from consolidation.quarantine.exceptions import OutOfScope, QuarantineConflict, QuarantineError
-from consolidation.quarantine.export import write_workbook
+from consolidation.quarantine.export import ExportedRecord, staged_records, write_workbook
 from consolidation.quarantine.queries import (
     SORTS,
     IssueFilter,
@@ -146,16 +146,19 @@ class QuarantineService:
             }
 
     def export_xlsx(
-        self, path: Path, filters: IssueFilter, *, scope: Scope = None
+        self, path: Path | IO[bytes], filters: IssueFilter, *, scope: Scope = None
     ) -> dict[str, int]:
-        """One sheet per rule, with each failing record, for a ministry to fix at the source."""
+        """One sheet per rule, with each failing record, for a ministry to fix at the source and
+        send back (``preview_workbook``, ``apply_workbook``); to a file or a binary stream."""
         rows = self.list_issues(filters, scope=scope)
         if not rows:
             raise QuarantineError("no issue matches; nothing to export")
         wanted = {(r["source"], r["entity"], r["source_key"]) for r in rows}
         with self._session() as session:
             records = {
-                (r.source_system, r.entity, r.source_key): r.data
+                (r.source_system, r.entity, r.source_key): ExportedRecord(
+                    {**r.data, **({} if r.correction_stale else r.corrected or {})}, r.version
+                )
                 for r in session.scalars(
                     sa.select(QuarantineRecord).where(
                         QuarantineRecord.source_system.in_({source for source, _e, _k in wanted})
@@ -163,7 +166,14 @@ class QuarantineService:
                 )
                 if (r.source_system, r.entity, r.source_key) in wanted
             }
-        return write_workbook(path, rows, records)
+            staged = staged_records(session.connection(), wanted - records.keys())
+        return write_workbook(
+            path,
+            rows,
+            {**staged, **records},
+            ministries=sorted({str(r["ministry"]) for r in rows}),
+            exported_at=datetime.now(UTC),
+        )
 
     def decide(
         self,
