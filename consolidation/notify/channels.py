@@ -102,24 +102,30 @@ class SmtpChannel:
             yield lambda to, digest: self._send(smtp, to, digest)
 
     def _open(self, smtp: smtplib.SMTP) -> None:
-        settings = self.settings
+        settings, where = self.settings, self._where
         try:
+            smtp.ehlo()
             if settings.smtp_starttls:
+                if not smtp.has_extn("starttls"):
+                    raise NotifyError(f"the SMTP server {where} does not offer STARTTLS")
                 smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
             if settings.smtp_user:
+                if not smtp.has_extn("auth"):
+                    hint = (
+                        "" if settings.smtp_starttls else " (it may after STARTTLS: smtp_starttls)"
+                    )
+                    raise NotifyError(f"the SMTP server {where} offers no login{hint}")
                 password = settings.smtp_password
                 smtp.login(settings.smtp_user, password.get_secret_value() if password else "")
         except smtplib.SMTPAuthenticationError as exc:
             raise NotifyError(
-                f"the SMTP server {self._where} refused the login of {settings.smtp_user!r}: "
+                f"the SMTP server {where} refused the login of {settings.smtp_user!r}: "
                 f"{_reason(exc)}"
             ) from None  # the login's frames hold the password
-        except smtplib.SMTPNotSupportedError as exc:
-            raise NotifyError(f"the SMTP server {self._where}: {_reason(exc)}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise NotifyError(
-                f"the SMTP server {self._where} failed while opening: {_reason(exc)}",
-                transient=True,
+                f"the SMTP server {where} failed while opening: {_reason(exc)}", transient=True
             ) from None
 
     def _send(self, smtp: smtplib.SMTP, to: Sequence[str], digest: Digest) -> None:
