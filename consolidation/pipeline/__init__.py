@@ -34,6 +34,8 @@ from consolidation.extract import ExtractResult, ExtractSettings
 from consolidation.load import Check, LoadReport, RollbackReport, Selection
 from consolidation.notify import NotifyService
 from consolidation.quarantine import QuarantineService, QuarantineSettings, ReleaseResult
+from consolidation.quarantine.queries import Scope
+from consolidation.quarantine.roundtrip import RuleCheck, WorkbookApplied, WorkbookDiff
 from consolidation.reconcile import ReconcileService
 from consolidation.staging import StagingSettings, TransformResult
 
@@ -249,6 +251,28 @@ class Pipeline:
             return RevalidateResult(released)
         persons, vendors = self.match()
         return RevalidateResult(released, persons, vendors)
+
+    def preview_workbook(
+        self, data: bytes, *, scope: Scope, ministry: str | None = None
+    ) -> WorkbookDiff:
+        """A ministry's corrected quarantine workbook checked and compared with the quarantine
+        (the upload limit from the web settings), with the records the revalidation's rules
+        would still fail."""
+        return self.quarantine.preview_workbook(
+            data,
+            scope=scope,
+            ministry=ministry,
+            max_bytes=self.settings.web.upload_max_bytes,
+            check=RuleCheck(
+                QuarantineSettings.from_settings(self.settings),
+                self.config.sources,
+                self.load_reference,
+            ),
+        )
+
+    def apply_workbook(self, diff: WorkbookDiff, *, actor: str, scope: Scope) -> WorkbookApplied:
+        """A previewed workbook's changes applied as corrections; ``revalidate`` lets them flow."""
+        return self.quarantine.apply_workbook(diff, actor=actor, scope=scope)
 
     def run(
         self,

@@ -39,6 +39,13 @@ from consolidation.quarantine.queries import (
     status_of,
 )
 from consolidation.quarantine.records import unreadable
+from consolidation.quarantine.roundtrip import (
+    RecordCheck,
+    WorkbookApplied,
+    WorkbookDiff,
+    preview,
+    read_workbook,
+)
 
 DECISIONS = {
     IssueStatus.WAIVED: audit.Event.ISSUE_WAIVED,
@@ -241,38 +248,68 @@ class QuarantineService:
         with self._session() as session:
             record, _ministry = self._record(session, source, entity, key, scope)
             _same_version(f"{entity} record {key!r}", record, version)
-            schema = ENTITIES[entity]
-            unknown = [n for n in values if n not in schema.fields or n in LINEAGE_COLUMNS]
-            if unknown:
-                raise QuarantineError(
-                    f"{entity} has no field {unknown[0]!r}; "
-                    f"its fields are {', '.join(schema.fields)}"
-                )
-            for name, value in values.items():
-                problem = unreadable(schema.fields[name].type, value)
-                if problem:
-                    raise QuarantineError(f"{entity}.{name} = {value!r}: {problem}")
-            corrected = dict(record.corrected or {})
-            corrected.update(
-                {name: (value if value != "" else None) for name, value in values.items()}
-            )
-            record.corrected = corrected
-            record.corrected_row_hash = record.data.get(ROW_HASH)
-            record.correction_stale = False
-            record.updated_by, record.updated_at = actor, datetime.now(UTC)
-            audit.record(
-                session,
-                actor,
-                audit.Event.RECORD_CORRECTED,
-                "quarantine_record",
-                record.id,
-                source=source,
-                entity=entity,
-                source_key=key,
-                fields=sorted(values),
-            )
+            corrected = _correct(session, record, values, actor)
             session.flush()
             return {"id": record.id, "version": record.version, "corrected": corrected}
+
+    def preview_workbook(
+        self,
+        data: bytes,
+        *,
+        scope: Scope,
+        ministry: str | None = None,
+        max_bytes: int = 10 * 1024 * 1024,
+        check: RecordCheck | None = None,
+    ) -> WorkbookDiff:
+        """What a ministry's corrected workbook would change: per record its fields' old and
+        new values and the version seen, and with ``check`` (the pipeline's rules) the records
+        that would still fail. A file that is not an export for ``scope`` (and ``ministry``),
+        or was altered where it must not be, is ``WorkbookRefused``; nothing is written."""
+        workbook = read_workbook(data, max_bytes=max_bytes)
+        with self._session() as session:
+            return preview(session, workbook, scope=scope, ministry=ministry, check=check)
+
+    def apply_workbook(self, diff: WorkbookDiff, *, actor: str, scope: Scope) -> WorkbookApplied:
+        """Apply a preview's changes as corrections, all or none, each to the version the
+        preview saw (a record changed since is a ``QuarantineConflict``); one audit event for
+        the workbook. Revalidation (``Pipeline.revalidate``) then lets the records flow."""
+        if diff.invalid:
+            first = diff.invalid[0]
+            raise QuarantineError(
+                f"{len(diff.invalid)} values in the workbook cannot be read (first: "
+                f"{first.entity}.{first.field} = {first.value!r} on {first.where}: "
+                f"{first.problem}); correct them and upload the workbook again"
+            )
+        with self._session() as session:
+            for change in diff.changes:
+                what = f"{change.entity} record {change.key!r}"
+                record, _ministry = self._record(
+                    session, change.source, change.entity, change.key, scope
+                )
+                _same_version(what, record, change.version)
+                values = {f.field: f.new or "" for f in change.fields}
+                _correct(session, record, values, actor, workbook=diff.fingerprint)
+            applied = WorkbookApplied(
+                records=len(diff.changes),
+                fields=diff.fields_changed,
+                skipped=len(diff.skipped),
+                still_failing=len({(f.source, f.entity, f.key) for f in diff.still_failing}),
+            )
+            if diff.changes:
+                audit.record(
+                    session,
+                    actor,
+                    audit.Event.WORKBOOK_APPLIED,
+                    "workbook",
+                    diff.fingerprint,
+                    ministries=list(diff.ministries),
+                    exported_at=diff.exported_at.isoformat(),
+                    records=applied.records,
+                    fields=applied.fields,
+                    skipped=applied.skipped,
+                    still_failing=applied.still_failing,
+                )
+            return applied
 
     def reviews(self, *, status: str | None = "open", scope: Scope = None) -> list[dict[str, Any]]:
         """Grey-zone pairs of persons or vendors (open ones by default), best scores first;
@@ -334,6 +371,47 @@ class QuarantineService:
         record, ministry = found
         _in_scope(scope, ministry, f"{entity} record {key!r} of {source}")
         return record, ministry
+
+
+def _correct(
+    session: Session,
+    record: QuarantineRecord,
+    values: Mapping[str, str],
+    actor: str,
+    **detail: Any,
+) -> dict[str, Any]:
+    """Check a steward's values against the record's entity and record them as corrections of
+    the source record's current version, audited."""
+    entity = record.entity
+    schema = ENTITIES[entity]
+    unknown = [n for n in values if n not in schema.fields or n in LINEAGE_COLUMNS]
+    if unknown:
+        raise QuarantineError(
+            f"{entity} has no field {unknown[0]!r}; its fields are {', '.join(schema.fields)}"
+        )
+    for name, value in values.items():
+        problem = unreadable(schema.fields[name].type, value)
+        if problem:
+            raise QuarantineError(f"{entity}.{name} = {value!r}: {problem}")
+    corrected = dict(record.corrected or {})
+    corrected.update({name: (value if value != "" else None) for name, value in values.items()})
+    record.corrected = corrected
+    record.corrected_row_hash = record.data.get(ROW_HASH)
+    record.correction_stale = False
+    record.updated_by, record.updated_at = actor, datetime.now(UTC)
+    audit.record(
+        session,
+        actor,
+        audit.Event.RECORD_CORRECTED,
+        "quarantine_record",
+        record.id,
+        source=record.source_system,
+        entity=entity,
+        source_key=record.source_key,
+        fields=sorted(values),
+        **detail,
+    )
+    return corrected
 
 
 def _find(session: Session, source: str, entity: str, key: str) -> QuarantineRecord | None:
