@@ -393,6 +393,7 @@ def _correct(
         problem = unreadable(schema.fields[name].type, value)
         if problem:
             raise QuarantineError(f"{entity}.{name} = {value!r}: {problem}")
+    before = {**record.data, **({} if record.correction_stale else record.corrected or {})}
     corrected = dict(record.corrected or {})
     corrected.update({name: (value if value != "" else None) for name, value in values.items()})
     record.corrected = corrected
@@ -409,6 +410,7 @@ def _correct(
         entity=entity,
         source_key=record.source_key,
         fields=sorted(values),
+        changes={n: {"old": before.get(n), "new": corrected[n]} for n in sorted(values)},
         **detail,
     )
     return corrected
