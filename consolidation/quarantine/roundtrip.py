@@ -409,11 +409,43 @@ def _read(book: Any, fingerprint: str) -> ReturnedWorkbook:
             "the workbook's integrity mark does not match: its hidden about sheet was changed; "
             "export the issues again and make the corrections in the new workbook"
         )
+    try:
+        ministries, exported_at, sheets, exported = _about(about)
+    except (ValueError, IndexError, KeyError) as exc:  # a forged mark over a bad about sheet
+        raise WorkbookRefused(
+            f"the {ABOUT_SHEET!r} sheet cannot be read ({exc}); export the issues again"
+        ) from exc
+    rows: list[ReturnedRow] = []
+    notes: list[str] = []
+    known = {x.name for x in sheets} | {ABOUT_SHEET, INDEX_SHEET}
+    unknown = [name for name in book.sheetnames if name not in known]
+    if unknown:
+        notes.append(f"sheets not in the export were ignored: {', '.join(unknown)}")
+    for sheet in sheets:
+        if sheet.name not in book.sheetnames:
+            raise WorkbookRefused(
+                f"the workbook lacks the sheet {sheet.name!r} of the export ({sheet.rule}); "
+                "upload the workbook as exported, without renaming or deleting sheets"
+            )
+        rows.extend(_sheet_rows(book[sheet.name], sheet, exported.get(sheet.name, {}), notes))
+    return ReturnedWorkbook(
+        ministries, exported_at, fingerprint, tuple(sheets), tuple(rows), tuple(notes)
+    )
+
+
+Exported = dict[str, dict[tuple[int, str, str, str], tuple[int | None, str]]]
+"""Per sheet, each exported row's (issue id, source, entity, key) → (record version, info mark)."""
+
+
+def _about(
+    about: list[list[str]],
+) -> tuple[tuple[str, ...], datetime, list[ExportedSheet], Exported]:
+    """The about sheet's rows (below its format line, above its mark) read back."""
     header = {row[0]: row[1:] for row in about[1:3]}
     ministries = tuple(m for m in (header.get("ministry") or [""])[0].split(",") if m)
     exported_at = datetime.fromisoformat((header.get("exported at") or [""])[0])
     sheets: list[ExportedSheet] = []
-    exported: dict[str, dict[tuple[int, str, str, str], tuple[int | None, str]]] = {}
+    exported: Exported = {}
     for row in about[3:-1]:
         if row[0] == "sheet":
             name, rule, entities, sources, keys, columns = row[1:7]
@@ -433,22 +465,12 @@ def _read(book: Any, fingerprint: str) -> ReturnedWorkbook:
                 int(version) if version else None,
                 info,
             )
-    rows: list[ReturnedRow] = []
-    notes: list[str] = []
-    known = {x.name for x in sheets} | {ABOUT_SHEET, INDEX_SHEET}
-    unknown = [name for name in book.sheetnames if name not in known]
+        else:
+            raise ValueError(f"unknown row {row[0]!r}")
+    unknown = [e for sheet in sheets for e in sheet.entities if e not in ENTITIES]
     if unknown:
-        notes.append(f"sheets not in the export were ignored: {', '.join(unknown)}")
-    for sheet in sheets:
-        if sheet.name not in book.sheetnames:
-            raise WorkbookRefused(
-                f"the workbook lacks the sheet {sheet.name!r} of the export ({sheet.rule}); "
-                "upload the workbook as exported, without renaming or deleting sheets"
-            )
-        rows.extend(_sheet_rows(book[sheet.name], sheet, exported.get(sheet.name, {}), notes))
-    return ReturnedWorkbook(
-        ministries, exported_at, fingerprint, tuple(sheets), tuple(rows), tuple(notes)
-    )
+        raise ValueError(f"unknown entity {unknown[0]!r}")
+    return ministries, exported_at, sheets, exported
 
 
 def _sheet_rows(

@@ -20,7 +20,7 @@ from consolidation.quarantine.export import (
     sheet_name,
     write_workbook,
 )
-from consolidation.quarantine.roundtrip import read_workbook
+from consolidation.quarantine.roundtrip import WorkbookRefused, read_workbook
 
 RULES = [
     ("employee.iban.valid", "employee", "iban", "error"),
@@ -110,7 +110,7 @@ def test_the_about_sheet_is_hidden_marked_and_reads_back() -> None:
     about = book[ABOUT_SHEET]
     assert about.sheet_state == "veryHidden"
     assert about.protection.sheet
-    rows = [[c for c in row if c is not None] for row in about.iter_rows(values_only=True)]
+    rows = [[str(c) for c in row if c is not None] for row in about.iter_rows(values_only=True)]
     assert rows[0] == ["format", "consolidation.quarantine.export", "1"]
     assert rows[1] == ["ministry", "MOF,MOH"]
     assert rows[-1] == ["mark", about_mark(rows[:-1])]
@@ -126,3 +126,15 @@ def test_sheet_names_stay_within_excel_limits() -> None:
     name = sheet_name(12, "journal_line.account_code.in_crosswalk_of_the_ministry")
     assert len(name) <= 31 and name.startswith("12 account_code.")
     assert sheet_name(3, "a.b/c[d]") == "03 b_c_d_"
+
+
+def test_a_forged_mark_over_a_broken_about_sheet_is_refused_in_one_line() -> None:
+    book, _data = _workbook()
+    about = book[ABOUT_SHEET]
+    about["B3"] = "yesterday"
+    rows = [[str(c) for c in row if c is not None] for row in about.iter_rows(values_only=True)]
+    about[f"B{about.max_row}"] = about_mark(rows[:-1])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(WorkbookRefused, match="the 'about' sheet cannot be read"):
+        read_workbook(out.getvalue(), max_bytes=1024 * 1024)
