@@ -26,6 +26,7 @@ from consolidation.core.schema import (
     table_of,
 )
 from consolidation.core.unified import ENTITIES, LINEAGE_COLUMNS, ROW_HASH
+from consolidation.quarantine import pairs
 from consolidation.quarantine.exceptions import OutOfScope, QuarantineConflict, QuarantineError
 from consolidation.quarantine.export import ExportedRecord, staged_records, write_workbook
 from consolidation.quarantine.queries import (
@@ -371,6 +372,16 @@ class QuarantineService:
         record, ministry = found
         _in_scope(scope, ministry, f"{entity} record {key!r} of {source}")
         return record, ministry
+
+    def review(self, review_id: int, *, scope: Scope = None) -> pairs.PairDetail:
+        """A grey-zone pair with both staged records side by side and its score's features; a
+        scoped caller sees a pair with a record of one of its ministries."""
+        with self._session() as session:
+            return pairs.pair_detail(session, review_id, scope=scope)
+
+    def review_queue(self, *, scope: Scope = None) -> list[pairs.QueueCount]:
+        """Per kind (person, vendor), the pairs waiting and decided within ``scope``."""
+        return pairs.queue_counts(self.reviews(status=None, scope=scope))
 
 
 def _correct(

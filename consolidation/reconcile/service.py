@@ -33,7 +33,7 @@ from consolidation.core.schema import (
 from consolidation.core.sources import SourcesConfig
 from consolidation.core.types import NoProgress, ProgressSink
 from consolidation.load.settings import CentralConfig
-from consolidation.reconcile import central, hr, ledger, runs
+from consolidation.reconcile import central, hr, ledger, overview, runs
 from consolidation.reconcile.exceptions import ReconcileError
 from consolidation.reconcile.fresh import fresh_cells
 from consolidation.reconcile.ledger import SourceBatch
@@ -325,9 +325,30 @@ class ReconcileService:
             self._name_accounts(session, result.cells)
             return result
 
-    def sign_off(self, run_id: int, ministry: str, period: str, note: str) -> Signoff:
+    def sign_off(
+        self, run_id: int, ministry: str, period: str, note: str, *, actor: str | None = None
+    ) -> Signoff:
+        """Sign a ministry-period off on a run, as ``actor`` (the web app's user; the CLI's
+        operator by default)."""
         store.require_current(self.engine)
         if not _PERIOD.match(period) and not re.fullmatch(r"\d{4}", period):
             raise ReconcileError(f"period {period!r} is not valid: expected YYYY-MM (or YYYY)")
         with Session(self.engine) as session, session.begin():
-            return runs.sign_off(session, run_id, ministry.upper(), period, note, self.operator)
+            return runs.sign_off(
+                session, run_id, ministry.upper(), period, note, actor or self.operator
+            )
+
+    def runs(self, *, offset: int = 0, limit: int = 50) -> list[overview.RunRow]:
+        """The stored runs, newest first, a page at a time."""
+        store.require_current(self.engine)
+        with Session(self.engine) as session:
+            return overview.list_runs(session, offset=offset, limit=limit)
+
+    def count_runs(self) -> int:
+        with Session(self.engine) as session:
+            return overview.count_runs(session)
+
+    def is_latest(self, run_id: int) -> bool:
+        """Whether ``run_id`` is the latest run of its scope, the one sign-offs are made on."""
+        with Session(self.engine) as session:
+            return overview.is_latest(session, run_id)
