@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from consolidation.web.routes import auth, issues, matches, reconcile
+from consolidation.web.routes import audit, auth, issues, matches, reconcile
 
-ROUTERS: list[APIRouter] = [auth.router, issues.router, matches.router, reconcile.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    issues.router,
+    matches.router,
+    reconcile.router,
+    audit.router,
+]
 PUBLIC = {"/login", "/static"}
 """Paths served without a session: the sign-in page and the assets."""
