@@ -17,6 +17,7 @@ from consolidation.matching.settings import MatchingSettings
 from consolidation.matching.store import (
     MatchOutcome,
     decided_pairs,
+    free_lineage,
     merge_decided,
     row_hash,
     source_priority,
@@ -65,7 +66,14 @@ def match_people(engine: sa.Engine, settings: MatchingSettings) -> MatchOutcome:
         existing = {
             row.person_key: row
             for row in connection.execute(
-                sa.select(person.c.id, person.c.person_key, person.c.row_hash, person.c.national_id)
+                sa.select(
+                    person.c.id,
+                    person.c.person_key,
+                    person.c.row_hash,
+                    person.c.national_id,
+                    person.c.source_system,
+                    person.c.source_key,
+                )
             )
         }
         wanted: dict[str, str | None] = {}
@@ -94,6 +102,7 @@ def match_people(engine: sa.Engine, settings: MatchingSettings) -> MatchOutcome:
             connection.execute(
                 sa.update(person).where(person.c.id.in_(moving)).values(national_id=None)
             )
+        moved = free_lineage(connection, person, existing, rows)
         ids: dict[str, int] = {}
         for key, values in rows.items():
             current = existing.get(key)
@@ -103,7 +112,7 @@ def match_people(engine: sa.Engine, settings: MatchingSettings) -> MatchOutcome:
                 ).scalar_one()
             else:
                 ids[key] = current.id
-                if current.row_hash != values["row_hash"]:
+                if current.row_hash != values["row_hash"] or key in moved:
                     connection.execute(
                         sa.update(person).where(person.c.id == current.id).values(**values)
                     )

@@ -158,3 +158,29 @@ def write_conflicts(
             )
     raise_issues(connection, found, reopen=False)
     return len(conflicts)
+
+
+def free_lineage(
+    connection: sa.Connection,
+    table: sa.Table,
+    existing: dict[str, Any],
+    wanted: dict[str, dict[str, Any]],
+) -> set[str]:
+    """Golden records whose lineage (the founding source record) moves to another golden
+    record — a steward's merge, an unmerge — or that go away: their lineage is parked on a
+    placeholder first, so that no golden record takes a lineage another still holds (it is
+    unique). The keys whose lineage moved, which must be written whatever their row hash."""
+    moved = {
+        key
+        for key, row in existing.items()
+        if key not in wanted
+        or (row.source_system, row.source_key)
+        != (wanted[key]["source_system"], wanted[key]["source_key"])
+    }
+    if moved:
+        connection.execute(
+            sa.update(table)
+            .where(table.c.id.in_([existing[key].id for key in moved]))
+            .values(source_key=sa.literal("~moving~") + sa.cast(table.c.id, sa.String))
+        )
+    return moved

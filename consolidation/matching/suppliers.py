@@ -4,6 +4,7 @@ review pairs, and link journal lines to them."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,6 +14,7 @@ from consolidation.matching.settings import MatchingSettings
 from consolidation.matching.store import (
     MatchOutcome,
     decided_pairs,
+    free_lineage,
     merge_decided,
     row_hash,
     source_priority,
@@ -57,10 +59,17 @@ def match_suppliers(engine: sa.Engine, settings: MatchingSettings) -> MatchOutco
         existing = {
             row.partner_key: row
             for row in connection.execute(
-                sa.select(partner.c.id, partner.c.partner_key, partner.c.row_hash)
+                sa.select(
+                    partner.c.id,
+                    partner.c.partner_key,
+                    partner.c.row_hash,
+                    partner.c.source_system,
+                    partner.c.source_key,
+                )
             )
         }
         ids: dict[str, int] = {}
+        rows: dict[str, dict[str, Any]] = {}
         for row in golden.to_dict("records"):
             key = str(row["vendor_key"])
             founder = founders.loc[key]
@@ -71,6 +80,9 @@ def match_suppliers(engine: sa.Engine, settings: MatchingSettings) -> MatchOutco
                 source_key=founder["source_key"],
                 row_hash=row_hash([row[f] for f in VENDOR_FIELDS]),
             )
+            rows[key] = values
+        moved = free_lineage(connection, partner, existing, rows)
+        for key, values in rows.items():
             current = existing.pop(key, None)
             if current is None:
                 ids[key] = connection.execute(
@@ -78,7 +90,7 @@ def match_suppliers(engine: sa.Engine, settings: MatchingSettings) -> MatchOutco
                 ).scalar_one()
             else:
                 ids[key] = current.id
-                if current.row_hash != values["row_hash"]:
+                if current.row_hash != values["row_hash"] or key in moved:
                     connection.execute(
                         sa.update(partner).where(partner.c.id == current.id).values(**values)
                     )

@@ -197,13 +197,6 @@ def test_bad_input_is_refused_in_one_line(demo: DemoRun) -> None:
     assert answer.status_code == 400 and "no review pair 999999" in answer.text
 
 
-@pytest.mark.xfail(
-    raises=sa.exc.IntegrityError,
-    strict=True,
-    reason="matching: a steward's merge of two golden persons updates the survivor's "
-    "source_system/source_key to the other person's before deleting it (UNIQUE person "
-    "lineage), so the next match fails; consolidation/matching/people.py, not the web app",
-)
 def test_a_merge_decided_on_the_page_applies_on_the_next_match(tmp_path: Path) -> None:
     run = web_demo(tmp_path, reconcile=False)
     (a, person_a, _na), (b, person_b, _nb) = _persons(run, "moh_hr", 2)
