@@ -174,6 +174,10 @@ class UserService:
         now = datetime.now(UTC)
         username = username.strip().lower()[:64]
         client = client[:64]
+        refusal: str | None = None
+        principal: Principal | None = None
+        # a refusal is raised after the transaction commits: the attempt, the failure count,
+        # the lockout and their audit events must stay when the sign-in is refused
         with self._session() as session:
             recent = session.scalar(
                 sa.select(sa.func.count())
@@ -187,21 +191,26 @@ class UserService:
             good = passwords.verify(user.password_hash if user else None, password)
             session.add(SigninAttempt(at=now, username=username, client=client, succeeded=good))
             if user is None:
-                raise SigninRefused(WRONG)
-            if user.locked_until is not None and utc(user.locked_until) > now:
-                raise SigninRefused("this user is locked after repeated failures; try later")
-            if not good:
+                refusal = WRONG
+            elif user.locked_until is not None and utc(user.locked_until) > now:
+                refusal = "this user is locked after repeated failures; try later"
+            elif not good:
                 self._failed(session, user, client, now)
-                raise SigninRefused(WRONG)
-            if user.disabled:
-                raise SigninRefused("this user is disabled; ask central IT")
-            user.failed_signins, user.locked_until = 0, None
-            if passwords.needs_rehash(user.password_hash):
-                user.password_hash = passwords.hash_password(password)
-            audit.record(
-                session, username, audit.Event.USER_SIGNED_IN, "app_user", username, client=client
-            )
-            return principal_of(user)
+                refusal = WRONG
+            elif user.disabled:
+                refusal = "this user is disabled; ask central IT"
+            else:
+                user.failed_signins, user.locked_until = 0, None
+                if passwords.needs_rehash(user.password_hash):
+                    user.password_hash = passwords.hash_password(password)
+                audit.record(
+                    session, username, audit.Event.USER_SIGNED_IN, "app_user", username,
+                    client=client,
+                )  # fmt: skip
+                principal = principal_of(user)
+        if principal is None:
+            raise SigninRefused(refusal or WRONG)
+        return principal
 
     def _failed(self, session: Session, user: AppUser, client: str, now: datetime) -> None:
         user.failed_signins += 1
