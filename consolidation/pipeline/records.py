@@ -13,7 +13,7 @@ from consolidation.access import Principal
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.unified import ENTITIES, LINEAGE_COLUMNS, PERSONAL_FIELDS
 from consolidation.quarantine import OutOfScope
-from consolidation.quarantine.history import HistoryEntry, IssueRef, QuarantineHistory
+from consolidation.quarantine.history import Dashboard, HistoryEntry, IssueRef, QuarantineHistory
 
 if TYPE_CHECKING:
     from consolidation.pipeline import Pipeline
@@ -28,7 +28,8 @@ class RecordView:
     issue: IssueRef
     """The issue the record was opened by."""
     record: dict[str, Any]
-    """``QuarantineService.record``: mapped values, corrections, version, status, issues."""
+    """``QuarantineService.record``: mapped values, corrections, version, status, issues; a
+    record staged with warnings has status ``staged`` and no version (it cannot be corrected)."""
     fields: tuple[str, ...]
     """The entity's fields, in the unified schema's order."""
     values: dict[str, Any]
@@ -50,7 +51,13 @@ def record_view(pipeline: Pipeline, issue_id: int, *, scope: Any = None) -> Reco
     """The record behind issue ``issue_id``; ``OutOfScope`` for another ministry's issue."""
     history = QuarantineHistory(pipeline.engine)
     ref = history.locate(issue_id, scope=scope)
-    record = pipeline.quarantine.record(ref.source, ref.entity, ref.source_key, scope=scope)
+    if ref.quarantined:
+        record = pipeline.quarantine.record(ref.source, ref.entity, ref.source_key, scope=scope)
+    else:  # only warnings: the record was staged
+        record = {
+            "ministry": ref.ministry,
+            **history.staged(ref.source, ref.entity, ref.source_key),
+        }
     schema = ENTITIES[ref.entity]
     fields = tuple(name for name in schema.fields if name not in LINEAGE_COLUMNS)
     corrections = {} if record["correction_stale"] else record["corrected"] or {}
@@ -131,3 +138,8 @@ def _raw(pipeline: Pipeline, ref: IssueRef, raw_entity: str) -> dict[str, Any] |
             type(exc).__name__,
         )  # fmt: skip
         return None
+
+
+def dashboard(pipeline: Pipeline, *, scope: Any = None, days: int = 30) -> Dashboard:
+    """The quarantine's counts for the dashboard within ``scope``."""
+    return QuarantineHistory(pipeline.engine).dashboard(scope=scope, days=days)

@@ -4,11 +4,12 @@ values), the audited reveal of its personal fields, and the dashboard's counts."
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,7 +25,8 @@ from consolidation.core.schema import (
     ValidationIssue,
 )
 from consolidation.quarantine.exceptions import OutOfScope, QuarantineError
-from consolidation.quarantine.queries import Scope, joined, scoped
+from consolidation.quarantine.export import staged_records
+from consolidation.quarantine.queries import Scope, issue_dict, joined, scoped
 
 RECORD_EVENTS = (
     audit.Event.RECORD_CORRECTED,
@@ -51,7 +53,9 @@ class IssueRef:
     version: int
     status: str
     batch_id: int
-    """The batch of the record's current version (the issue's when the record left)."""
+    """The batch of the record's current version (the issue's when it is not quarantined)."""
+    quarantined: bool
+    """False when the record has only warnings: it was staged, not quarantined."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,37 @@ class QuarantineHistory:
                 issue.version,
                 issue.status.value,
                 batch if batch is not None else issue.batch_id,
+                batch is not None,
             )
+
+    def staged(self, source: str, entity: str, key: str) -> dict[str, Any]:
+        """A record that was staged with warnings, as the quarantine shows one: its values
+        read back from the store as text, and its issues; no version (nothing to correct)."""
+        with self._session() as session:
+            found = staged_records(session.connection(), [(source, entity, key)])
+            issues = session.execute(
+                joined(ValidationIssue, Ministry.code)
+                .where(
+                    ValidationIssue.source_system == source,
+                    ValidationIssue.entity == entity,
+                    ValidationIssue.source_key == key,
+                )
+                .order_by(ValidationIssue.rule_id)
+            )
+            record = found.get((source, entity, key))
+            return {
+                "source": source,
+                "entity": entity,
+                "source_key": key,
+                "version": None,
+                "status": "staged",
+                "reason": None,
+                "held_by": None,
+                "data": dict(record.data) if record is not None else {},
+                "corrected": None,
+                "correction_stale": False,
+                "issues": [issue_dict(issue, code) for issue, code in issues],
+            }
 
     def history(self, source: str, entity: str, key: str) -> list[HistoryEntry]:
         """Corrections, releases, reveals and issue decisions on one record, oldest first."""
@@ -360,3 +394,53 @@ def _entry(event: AuditEvent, issues: dict[int, str]) -> HistoryEntry:
 def _in_scope(scope: Scope, ministry: str | None, what: str) -> None:
     if scope is not None and (ministry or "").upper() not in {code.upper() for code in scope}:
         raise OutOfScope(f"{what} belongs to ministry {ministry}, which is not yours")
+
+
+def write_dashboard(
+    dashboard: Dashboard, target: Path | IO[bytes], headings: Mapping[str, str]
+) -> None:
+    """The dashboard's tables as a workbook, one sheet each (by status, rule, ministry, day);
+    ``headings`` names sheets, columns and statuses in the reader's language (keys: status,
+    rule, ministry, day, count, opened, closed, issues, released, pairs, and each status)."""
+    import xlsxwriter  # lazy: only exports write workbooks
+
+    def h(key: str) -> str:
+        return headings.get(key, key)
+
+    book = xlsxwriter.Workbook(target, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    dated = book.add_format({"num_format": "yyyy-mm-dd"})
+    tables: list[tuple[str, list[str], list[list[Any]]]] = [
+        (
+            h("issues"),
+            [h("status"), h("count")],
+            [[h(status), n] for status, n in dashboard.by_status.items()]
+            + [[h("released"), dashboard.released], [h("pairs"), dashboard.pairs_waiting]],
+        ),
+        (h("rule"), [h("rule"), h("count")], [list(row) for row in dashboard.by_rule]),
+        (h("ministry"), [h("ministry"), h("count")], [list(row) for row in dashboard.by_ministry]),
+        (
+            h("day"),
+            [h("day"), h("opened"), h("closed")],
+            [[d.day, d.opened, d.closed] for d in dashboard.per_day],
+        ),
+    ]
+    for title, header, rows in tables:
+        sheet = book.add_worksheet(_sheet_name(title))
+        sheet.write_row(0, 0, header, bold)
+        for number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                if isinstance(value, date):
+                    sheet.write_datetime(number, column, datetime.combine(value, time()), dated)
+                elif isinstance(value, int):
+                    sheet.write_number(number, column, value)
+                else:
+                    sheet.write_string(number, column, str(value))
+        sheet.set_column(0, 0, 40)
+        sheet.set_column(1, len(header) - 1, 12)
+    book.close()
+
+
+def _sheet_name(title: str) -> str:
+    """A worksheet name Excel accepts: 31 characters at most, none of []:*?/\\."""
+    return "".join(c for c in title if c not in "[]:*?/\\")[:31] or "sheet"

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from consolidation.web.routes import audit, auth, issues, matches, reconcile
+from consolidation.web.routes import (
+    audit,
+    auth,
+    dashboard,
+    issues,
+    jobs,
+    matches,
+    reconcile,
+    records,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     issues.router,
+    records.router,
+    jobs.router,
+    dashboard.router,
     matches.router,
     reconcile.router,
     audit.router,
