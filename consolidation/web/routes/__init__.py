@@ -13,6 +13,7 @@ from consolidation.web.routes import (
     matches,
     reconcile,
     records,
+    workbooks,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     matches.router,
     reconcile.router,
     audit.router,
+    workbooks.router,
 ]
 PUBLIC = {"/login", "/static"}
 """Paths served without a session: the sign-in page and the assets."""
