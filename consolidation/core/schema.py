@@ -437,6 +437,7 @@ class AuditEvent(Base):
     """Who did what, when, to what."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

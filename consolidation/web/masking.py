@@ -9,15 +9,19 @@ from typing import Any
 from consolidation.core.unified import PERSONAL_FIELDS
 
 _RUN = re.compile(r"[0-9A-Za-z]{3,}")
+_AMOUNT = re.compile(r"^[-+]?[\d,٠-٩٬]*[.٫]\d*$")
 
 
 def mask(value: object) -> str:
-    """``*****`` and the last four characters (fewer of a short value)."""
+    """``*****`` and the last four characters of an identifier (a national id, an IBAN);
+    nothing at all of an amount or of anything shorter than a national id, whose last
+    characters would give too much away (a salary's fils)."""
     text = "" if value is None else str(value)
     if not text:
         return ""
-    shown = 4 if len(text) > 6 else 1 if len(text) > 2 else 0
-    return "*****" + (text[-shown:] if shown else "")
+    if len(text) < 9 or _AMOUNT.match(text):
+        return "*****"
+    return "*****" + text[-4:]
 
 
 def is_personal(entity: str, field: str | None) -> bool:

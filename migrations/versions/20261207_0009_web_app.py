@@ -20,6 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_audit_event_target", "audit_event", ["target_type", "target_id"])
     op.create_table(
         "app_user",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -150,6 +151,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_event_target", table_name="audit_event")
     with op.batch_alter_table("app_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_app_session_user_id"))
 

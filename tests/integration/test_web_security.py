@@ -525,11 +525,6 @@ def test_no_page_shows_a_clear_national_id_or_iban(
     assert not {url: found for url, found in leaks.items() if found}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: /issues.xlsx holds every clear national id and IBAN of the quarantined "
-    "records for an auditor, who may not reveal them",
-)
 def test_the_issue_export_masks_for_a_role_that_may_not_reveal(
     store: WebStore, app: FastAPI
 ) -> None:

@@ -170,7 +170,7 @@ def _versions(selected: list[str]) -> dict[int, int]:
 
 @router.get("/issues.xlsx")
 def issue_export(
-    ctx: Annotated[Ctx, Depends(require(Action.QUARANTINE_READ))],
+    ctx: Annotated[Ctx, Depends(require(Action.QUARANTINE_ACT))],
     rule: Text = None,
     ministry: Text = None,
     status: Text = "open",
@@ -178,7 +178,9 @@ def issue_export(
     batch: Text = None,
     key: Text = None,
 ) -> Response:
-    """The issues of the filter as the ministry workbook the Excel round trip takes back."""
+    """The issues of the filter as the ministry workbook the Excel round trip takes back. It
+    holds the records' values in clear, for the ministry to correct: only those who may
+    reveal them (the ministry's stewards, central IT) may download it."""
     filters = _filters(rule, ministry, status, severity, batch, key)
     folder = Path(tempfile.mkdtemp(prefix="issues-"))
     path = folder / f"issues-{(ministry or 'all').lower()}.xlsx"
