@@ -26,7 +26,7 @@ from consolidation.core.schema import (
     table_of,
 )
 from consolidation.core.unified import ENTITIES, LINEAGE_COLUMNS, ROW_HASH
-from consolidation.quarantine import pairs
+from consolidation.quarantine import bulk, pairs
 from consolidation.quarantine.exceptions import OutOfScope, QuarantineConflict, QuarantineError
 from consolidation.quarantine.export import ExportedRecord, staged_records, write_workbook
 from consolidation.quarantine.queries import (
@@ -311,6 +311,24 @@ class QuarantineService:
                     still_failing=applied.still_failing,
                 )
             return applied
+
+    def decide_matching(
+        self,
+        filters: IssueFilter,
+        status: IssueStatus,
+        *,
+        actor: str,
+        note: str | None = None,
+        scope: Scope = None,
+    ) -> int:
+        """Waive or reject every issue ``filters`` match within ``scope``, set-based (a bulk
+        action of thousands in seconds), each audited; the number decided."""
+        if status not in (IssueStatus.WAIVED, IssueStatus.REJECTED):
+            raise QuarantineError(f"cannot bulk-set issues to {status.value!r}")
+        with self._session() as session:
+            return bulk.decide_matching(
+                session, filters, status, actor=actor, note=note, scope=scope
+            )
 
     def reviews(self, *, status: str | None = "open", scope: Scope = None) -> list[dict[str, Any]]:
         """Grey-zone pairs of persons or vendors (open ones by default), best scores first;
