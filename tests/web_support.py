@@ -96,13 +96,18 @@ def build_web_store(
     store_url: str | None = None,
     employees: int = 120,
     journal_lines: int = 300,
+    reconcile: bool = True,
 ) -> WebStore:
     """Generate the demo, run the pipeline over its three sources, add the users of ``USERS``
-    and three grey-zone pairs (MOH–MOH, MOH–MOE, MOE–MOE) for the match review."""
+    and three grey-zone pairs (MOH–MOH, MOH–MOE, MOE–MOE) for the match review; and a
+    reconciliation run (source and store levels) unless ``reconcile`` is False."""
     run = demo_pipeline(
         directory, store_url=store_url, employees=employees, journal_lines=journal_lines
     )
     run.pipeline.run(["moh_hr", "moe_hr", "mof_gl"])
+    if reconcile:
+        service = run.pipeline.reconciliation
+        service.run(service.scope(levels="source,store"))
     for name, (role, ministries, password) in USERS.items():
         run.pipeline.users.add(name, role, password, ministries=ministries, actor="web-tester")
     with run.pipeline.engine.begin() as connection:
