@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -425,13 +426,19 @@ def _on_a_terminal(pipeline: Pipeline, args: list[str], answers: list[str]) -> t
         os.execve(CONSOLIDATE, [CONSOLIDATE, *args], env)
     output = b""
     pending = list(answers)
+    os.set_blocking(fd, False)
+    deadline = time.monotonic() + 60
     try:
         while True:
-            ready, _, _ = select.select([fd], [], [], 30)
-            if not ready:
+            ready, _, _ = select.select([fd], [], [], 5)
+            if time.monotonic() > deadline:
                 raise AssertionError(f"the command waits: {output.decode(errors='replace')}")
+            if not ready:
+                continue
             try:
                 chunk = os.read(fd, 4096)
+            except BlockingIOError:
+                continue
             except OSError:  # the child ended and closed the terminal
                 break
             if not chunk:
