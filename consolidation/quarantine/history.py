@@ -26,7 +26,7 @@ from consolidation.core.schema import (
 )
 from consolidation.quarantine.exceptions import OutOfScope, QuarantineError
 from consolidation.quarantine.export import staged_records
-from consolidation.quarantine.queries import Scope, issue_dict, joined, scoped
+from consolidation.quarantine.queries import Scope, issue_dict, issues_of_record, joined, scoped
 
 RECORD_EVENTS = (
     audit.Event.RECORD_CORRECTED,
@@ -149,15 +149,7 @@ class QuarantineHistory:
         read back from the store as text, and its issues; no version (nothing to correct)."""
         with self._session() as session:
             found = staged_records(session.connection(), [(source, entity, key)])
-            issues = session.execute(
-                joined(ValidationIssue, Ministry.code)
-                .where(
-                    ValidationIssue.source_system == source,
-                    ValidationIssue.entity == entity,
-                    ValidationIssue.source_key == key,
-                )
-                .order_by(ValidationIssue.rule_id)
-            )
+            issues = session.execute(issues_of_record(source, entity, key))
             record = found.get((source, entity, key))
             return {
                 "source": source,

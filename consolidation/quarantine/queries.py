@@ -60,6 +60,19 @@ def joined(*columns: Any) -> Any:
     )
 
 
+def issues_of_record(source: str, entity: str, key: str) -> Any:
+    """A record's issues with their ministry, by rule."""
+    return (
+        joined(ValidationIssue, Ministry.code)
+        .where(
+            ValidationIssue.source_system == source,
+            ValidationIssue.entity == entity,
+            ValidationIssue.source_key == key,
+        )
+        .order_by(ValidationIssue.rule_id)
+    )
+
+
 def filtered(query: Any, filters: IssueFilter, scope: Scope) -> Any:
     if filters.rule:
         query = query.where(ValidationIssue.rule_id.like(filters.rule.replace("*", "%")))

@@ -35,6 +35,7 @@ from consolidation.quarantine.queries import (
     Scope,
     filtered,
     issue_dict,
+    issues_of_record,
     joined,
     scoped,
     status_of,
@@ -129,15 +130,7 @@ class QuarantineService:
         """A quarantined record: its mapped values, corrections, status and issues."""
         with self._session() as session:
             record, ministry = self._record(session, source, entity, key, scope)
-            issues = session.execute(
-                joined(ValidationIssue, Ministry.code)
-                .where(
-                    ValidationIssue.source_system == source,
-                    ValidationIssue.entity == entity,
-                    ValidationIssue.source_key == key,
-                )
-                .order_by(ValidationIssue.rule_id)
-            )
+            issues = session.execute(issues_of_record(source, entity, key))
             return {
                 "source": source,
                 "ministry": ministry,

@@ -48,6 +48,18 @@ def _filters(
     )
 
 
+def query_filter(
+    rule: Text = None,
+    ministry: Text = None,
+    status: Text = "open",
+    severity: Text = None,
+    batch: Text = None,
+    key: Text = None,
+) -> IssueFilter:
+    """The issue filter of a page's query string (open issues unless asked otherwise)."""
+    return _filters(rule, ministry, status, severity, batch, key)
+
+
 def _query(filters: IssueFilter, **extra: object) -> str:
     values: dict[str, Any] = {
         "rule": filters.rule, "ministry": filters.ministry, "status": filters.status,
@@ -59,16 +71,10 @@ def _query(filters: IssueFilter, **extra: object) -> str:
 @router.get("/issues", response_class=HTMLResponse)
 def issue_list(
     ctx: Annotated[Ctx, Depends(require(Action.QUARANTINE_READ))],
-    rule: Text = None,
-    ministry: Text = None,
-    status: Text = "open",
-    severity: Text = None,
-    batch: Text = None,
-    key: Text = None,
+    filters: Annotated[IssueFilter, Depends(query_filter)],
     sort: Annotated[str, Query(max_length=20)] = "rule",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
-    filters = _filters(rule, ministry, status, severity, batch, key)
     service = ctx.pipeline.quarantine
     scope = ctx.principal.scope
     size = ctx.pipeline.settings.web.page_size
@@ -171,19 +177,13 @@ def _versions(selected: list[str]) -> dict[int, int]:
 @router.get("/issues.xlsx")
 def issue_export(
     ctx: Annotated[Ctx, Depends(require(Action.QUARANTINE_ACT))],
-    rule: Text = None,
-    ministry: Text = None,
-    status: Text = "open",
-    severity: Text = None,
-    batch: Text = None,
-    key: Text = None,
+    filters: Annotated[IssueFilter, Depends(query_filter)],
 ) -> Response:
     """The issues of the filter as the ministry workbook the Excel round trip takes back. It
     holds the records' values in clear, for the ministry to correct: only those who may
     reveal them (the ministry's stewards, central IT) may download it."""
-    filters = _filters(rule, ministry, status, severity, batch, key)
     folder = Path(tempfile.mkdtemp(prefix="issues-"))
-    path = folder / f"issues-{(ministry or 'all').lower()}.xlsx"
+    path = folder / f"issues-{(filters.ministry or 'all').lower()}.xlsx"
     ctx.pipeline.quarantine.export_xlsx(path, filters, scope=ctx.principal.scope)
     return FileResponse(
         path,
