@@ -330,6 +330,10 @@ class ValidationIssue(Base):
             "field",
             name="uq_validation_issue_identity",
         ),
+        # the issue list's default page (open issues by rule) reads 50 rows, not sorts them all
+        sa.Index(
+            "ix_validation_issue_status_rule", "status", "rule_id", "source_system", "source_key"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

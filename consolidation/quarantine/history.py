@@ -4,6 +4,7 @@ values), the audited reveal of its personal fields, and the dashboard's counts."
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -240,42 +241,28 @@ class QuarantineHistory:
         since = until - timedelta(days=days - 1)
         start = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
         with self._session() as session:
-            by_status = {
-                status.value: int(n)
-                for status, n in session.execute(
-                    scoped(
-                        joined(ValidationIssue.status, sa.func.count()).group_by(
-                            ValidationIssue.status
-                        ),
-                        scope,
-                    )
+            # one pass over the issues for the totals, the rules and the ministries
+            grouped = session.execute(
+                scoped(
+                    joined(
+                        ValidationIssue.status,
+                        ValidationIssue.rule_id,
+                        Ministry.code,
+                        sa.func.count(),
+                    ).group_by(ValidationIssue.status, ValidationIssue.rule_id, Ministry.code),
+                    scope,
                 )
-            }
-            open_only = ValidationIssue.status == IssueStatus.OPEN
-            by_rule = [
-                (rule, int(n))
-                for rule, n in session.execute(
-                    scoped(
-                        joined(ValidationIssue.rule_id, sa.func.count())
-                        .where(open_only)
-                        .group_by(ValidationIssue.rule_id)
-                        .order_by(sa.func.count().desc(), ValidationIssue.rule_id),
-                        scope,
-                    )
-                )
-            ]
-            by_ministry = [
-                (code, int(n))
-                for code, n in session.execute(
-                    scoped(
-                        _issues(Ministry.code, sa.func.count())
-                        .where(open_only)
-                        .group_by(Ministry.code)
-                        .order_by(Ministry.code),
-                        scope,
-                    )
-                )
-            ]
+            ).all()
+            by_status: Counter[str] = Counter()
+            rules: Counter[str] = Counter()
+            ministries: Counter[str] = Counter()
+            for status, rule, code, n in grouped:
+                by_status[status.value] += int(n)
+                if status is IssueStatus.OPEN:
+                    rules[rule] += int(n)
+                    ministries[code] += int(n)
+            by_rule = sorted(rules.items(), key=lambda item: (-item[1], item[0]))
+            by_ministry = sorted(ministries.items())
             opened = _per_day(session, ValidationIssue.created_at, start, scope)
             closed = _per_day(
                 session,
@@ -308,16 +295,6 @@ class QuarantineHistory:
             since=since,
             until=until,
         )
-
-
-def _issues(*columns: Any) -> Any:
-    """Issues joined to their ministry, whatever the columns selected."""
-    return (
-        sa.select(*columns)
-        .select_from(ValidationIssue)
-        .join(SourceSystem, SourceSystem.code == ValidationIssue.source_system)
-        .join(Ministry, Ministry.id == SourceSystem.ministry_id)
-    )
 
 
 def _per_day(

@@ -126,6 +126,19 @@ class QuarantineService:
                 for rule, severity, ministry, n in session.execute(scoped(query, scope))
             ]
 
+    def filter_choices(self, *, scope: Scope = None) -> tuple[list[str], list[str]]:
+        """The rule ids that have issues and the ministries a caller may filter by: what a
+        filter form offers, without counting every issue (one covered index scan)."""
+        rules = joined(ValidationIssue.rule_id).distinct().order_by(ValidationIssue.rule_id)
+        with self._session() as session:
+            if scope is None:
+                rules = sa.select(ValidationIssue.rule_id).distinct()
+                ministries = list(session.scalars(sa.select(Ministry.code).order_by(Ministry.code)))
+            else:
+                rules = scoped(rules, scope)
+                ministries = sorted({code.upper() for code in scope})
+            return sorted(session.scalars(rules)), ministries
+
     def record(self, source: str, entity: str, key: str, *, scope: Scope = None) -> dict[str, Any]:
         """A quarantined record: its mapped values, corrections, status and issues."""
         with self._session() as session:

@@ -21,6 +21,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_audit_event_target", "audit_event", ["target_type", "target_id"])
+    op.create_index(
+        "ix_validation_issue_status_rule",
+        "validation_issue",
+        ["status", "rule_id", "source_system", "source_key"],
+    )
     op.create_table(
         "app_user",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -151,6 +156,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_validation_issue_status_rule", table_name="validation_issue")
     op.drop_index("ix_audit_event_target", table_name="audit_event")
     with op.batch_alter_table("app_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_app_session_user_id"))

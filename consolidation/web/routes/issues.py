@@ -82,7 +82,7 @@ def issue_list(
     rows = service.list_issues(
         filters, scope=scope, offset=(page - 1) * size, limit=size, sort=sort
     )
-    summary = service.summary(status=None, scope=scope)
+    rules, ministries = service.filter_choices(scope=scope)
     template = "issues.html.j2"
     if ctx.request.headers.get("hx-request") and ctx.request.headers.get("hx-target") == "results":
         template = "_issue_results.html.j2"
@@ -96,8 +96,8 @@ def issue_list(
         pages=max(1, -(-total // size)),
         total=total,
         query=_query(filters, sort=sort),
-        rules=sorted({row["rule_id"] for row in summary}),
-        ministries=sorted({row["ministry"] for row in summary}),
+        rules=rules,
+        ministries=ministries,
         statuses=[s.value for s in IssueStatus],
     )
 
