@@ -190,7 +190,11 @@ def revalidate(
     """Re-check quarantined records after corrections and waivers; release what passes."""
     pipeline = open_pipeline(sources)
     store.require_current(pipeline.engine)
-    result = pipeline.revalidate(source=source)
+    progress = make_progress(err_console)
+    try:
+        result = pipeline.revalidate(source=source, progress=progress)
+    finally:
+        progress.close()
     released = ", ".join(f"{n} {entity}" for entity, n in result.released.items()) or "none"
     console.print(
         f"checked {result.checked} quarantined records; released {released}; "

@@ -233,9 +233,12 @@ class Pipeline:
             match_suppliers(self.engine, self.settings.matching),
         )
 
-    def revalidate(self, *, source: str | None = None) -> RevalidateResult:
+    def revalidate(
+        self, *, source: str | None = None, progress: ProgressSink | None = None
+    ) -> RevalidateResult:
         """Re-check quarantined records after stewards' corrections and waivers, stage what
-        passes, and match again when anything flowed into the store."""
+        passes, and match again when anything flowed into the store; ``progress`` sees the
+        sources re-checked, then the match."""
         self.register_sources()
         names = [source] if source else list(self.config.sources)
         released = quarantine.release(
@@ -246,10 +249,14 @@ class Pipeline:
             actor=self.settings.operator,
             stage=staging.stage_frame,
             verify=staging.check_journal_lines,
+            progress=progress,
         )
         if not any(released.released.values()):
             return RevalidateResult(released)
+        sink = progress or NoProgress()
+        sink.start("match", None)
         persons, vendors = self.match()
+        sink.finish()
         return RevalidateResult(released, persons, vendors)
 
     def preview_workbook(

@@ -236,6 +236,25 @@ def revalidation_summary(result: RevalidateResult) -> dict[str, Any]:
     }
 
 
+class JobProgress:
+    """A ProgressSink that writes a job's stage and count to its row, for the page to poll."""
+
+    def __init__(self, jobs: JobService, job_id: int) -> None:
+        self.jobs, self.job_id = jobs, job_id
+        self.done = 0
+
+    def start(self, label: str, total: int | None) -> None:
+        self.done = 0
+        self.jobs.progress(self.job_id, stage=label, done=0, total=total or 0)
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        self.jobs.progress(self.job_id, done=self.done)
+
+    def finish(self) -> None:
+        self.jobs.progress(self.job_id)
+
+
 def start_revalidation(pipeline: Pipeline, *, actor: str) -> int:
     """Start ``Pipeline.revalidate`` in a background thread as a job of ``actor`` (released
     records are audited as theirs); its id. ``JobRunning`` while a revalidation runs."""
@@ -257,8 +276,7 @@ def _revalidate(pipeline: Pipeline, jobs: JobService, job_id: int, actor: str) -
     # the same store and sources, with the steward as the operator its events name
     own = Pipeline(pipeline.settings.model_copy(update={"operator": actor}), pipeline.sources_path)
     try:
-        jobs.progress(job_id, stage="revalidating", done=0, total=1)
-        result = own.revalidate()
+        result = own.revalidate(progress=JobProgress(jobs, job_id))
         return revalidation_summary(result)
     finally:
         own.close()

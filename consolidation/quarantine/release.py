@@ -34,7 +34,7 @@ from consolidation.core.schema import (
     table_of,
 )
 from consolidation.core.sources import SourceSpec
-from consolidation.core.types import SOURCE_KEY
+from consolidation.core.types import SOURCE_KEY, NoProgress, ProgressSink
 from consolidation.core.unified import ENTITY_ORDER
 from consolidation.quarantine.issues import record_new_issues
 from consolidation.quarantine.records import records_frame
@@ -122,15 +122,21 @@ def release(
     actor: str,
     stage: StageRecords,
     verify: Callable[[sa.Connection, str], None] | None = None,
+    progress: ProgressSink | None = None,
 ) -> ReleaseResult:
     """Re-check every open quarantined record of these sources and release what passes, one
-    transaction per source; ``verify`` checks the store's integrity before each commits."""
+    transaction per source; ``verify`` checks the store's integrity before each commits;
+    ``progress`` counts the sources done."""
     result = ReleaseResult()
+    sink = progress or NoProgress()
+    sink.start("revalidate", len(sources))
     for name, spec in sources.items():
         with engine.begin() as connection:
             _release_source(connection, settings, name, spec, reference, actor, stage, result)
             if verify is not None:
                 verify(connection, name)
+        sink.advance(1)
+    sink.finish()
     return result
 
 
