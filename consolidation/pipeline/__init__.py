@@ -10,7 +10,7 @@ batch and reaches the user as one line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -234,13 +234,21 @@ class Pipeline:
         )
 
     def revalidate(
-        self, *, source: str | None = None, progress: ProgressSink | None = None
+        self,
+        *,
+        source: str | None = None,
+        ministries: Collection[str] | None = None,
+        progress: ProgressSink | None = None,
     ) -> RevalidateResult:
         """Re-check quarantined records after stewards' corrections and waivers, stage what
-        passes, and match again when anything flowed into the store; ``progress`` sees the
+        passes, and match again when anything flowed into the store. ``source`` or
+        ``ministries`` (a steward's scope) limit it to their sources; ``progress`` sees the
         sources re-checked, then the match."""
         self.register_sources()
         names = [source] if source else list(self.config.sources)
+        if ministries is not None:
+            wanted = {code.upper() for code in ministries}
+            names = [n for n in names if self.config.source(n).ministry.upper() in wanted]
         released = quarantine.release(
             self.engine,
             QuarantineSettings.from_settings(self.settings),

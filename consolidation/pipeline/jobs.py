@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -255,14 +255,21 @@ class JobProgress:
         self.jobs.progress(self.job_id)
 
 
-def start_revalidation(pipeline: Pipeline, *, actor: str) -> int:
+def start_revalidation(
+    pipeline: Pipeline, *, actor: str, ministries: Collection[str] | None = None
+) -> int:
     """Start ``Pipeline.revalidate`` in a background thread as a job of ``actor`` (released
-    records are audited as theirs); its id. ``JobRunning`` while a revalidation runs."""
+    records are audited as theirs), over ``ministries``' sources (a steward's scope; None is
+    every source); its id. ``JobRunning`` while a revalidation runs."""
     jobs = JobService(pipeline.engine)
     job_id = jobs.claim(REVALIDATE, actor=actor)
+
+    def work(pipeline: Pipeline, jobs: JobService, job_id: int, actor: str) -> dict[str, Any]:
+        return _revalidate(pipeline, jobs, job_id, actor, ministries)
+
     thread = threading.Thread(
         target=_run,
-        args=(pipeline, jobs, job_id, actor, _revalidate),
+        args=(pipeline, jobs, job_id, actor, work),
         name=f"job-{job_id}",
         daemon=True,
     )
@@ -270,13 +277,19 @@ def start_revalidation(pipeline: Pipeline, *, actor: str) -> int:
     return job_id
 
 
-def _revalidate(pipeline: Pipeline, jobs: JobService, job_id: int, actor: str) -> dict[str, Any]:
+def _revalidate(
+    pipeline: Pipeline,
+    jobs: JobService,
+    job_id: int,
+    actor: str,
+    ministries: Collection[str] | None,
+) -> dict[str, Any]:
     from consolidation.pipeline import Pipeline
 
     # the same store and sources, with the steward as the operator its events name
     own = Pipeline(pipeline.settings.model_copy(update={"operator": actor}), pipeline.sources_path)
     try:
-        result = own.revalidate(progress=JobProgress(jobs, job_id))
+        result = own.revalidate(ministries=ministries, progress=JobProgress(jobs, job_id))
         return revalidation_summary(result)
     finally:
         own.close()

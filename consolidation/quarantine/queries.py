@@ -75,7 +75,8 @@ def issues_of_record(source: str, entity: str, key: str) -> Any:
 
 def filtered(query: Any, filters: IssueFilter, scope: Scope) -> Any:
     if filters.rule:
-        query = query.where(ValidationIssue.rule_id.like(filters.rule.replace("*", "%")))
+        pattern = filters.rule.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(ValidationIssue.rule_id.like(pattern.replace("*", "%"), escape="\\"))
     if filters.ministry:
         query = query.where(Ministry.code == filters.ministry.upper())
     if filters.source:

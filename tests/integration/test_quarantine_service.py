@@ -178,3 +178,13 @@ def test_match_reviews_are_decided_through_the_service_within_scope(demo: DemoRu
     ]
     with pytest.raises(QuarantineError, match="expected merged, apart or open"):
         service.decide_review(int(pair["id"]), "maybe", actor="central-it")
+
+
+def test_a_rule_filter_takes_percent_and_underscore_literally(demo: DemoRun) -> None:
+    """``*`` is the rule filter's one wildcard: SQL's ``%`` and ``_`` match themselves."""
+    service = demo.pipeline.quarantine
+    assert service.count_issues(IssueFilter(rule="%")) == 0
+    assert service.count_issues(IssueFilter(rule="employee.iban.vali_")) == 0
+    every = service.count_issues(IssueFilter(rule="*"))
+    assert every > 0 and every == service.count_issues(IssueFilter())
+    assert service.count_issues(IssueFilter(rule="employee.*")) > 0

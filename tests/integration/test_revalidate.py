@@ -180,3 +180,23 @@ def test_a_steward_merges_a_grey_zone_pair_and_can_undo_it(demo: DemoRun) -> Non
     demo.pipeline.match()
     assert person(a) != person(b)
     assert _one(demo, "SELECT COUNT(*) FROM audit_event WHERE action LIKE 'match.%'") == 2
+
+
+def test_a_stewards_revalidation_checks_only_its_ministries_sources(demo: DemoRun) -> None:
+    """The web app starts revalidation with the steward's ministries: another ministry's
+    corrected record waits for its own stewards (or central IT)."""
+    keys = {
+        source: _fault(demo, "bad_iban_checksum", source)["source_key"]
+        for source in ("moh_hr", "moe_hr")
+    }
+    for source, key in keys.items():
+        demo.pipeline.quarantine.correct(
+            source, "employee", key, {"iban": "BH67BMAG00001299123456"}, actor="steward"
+        )
+    result = demo.pipeline.revalidate(ministries=["moh"])
+    assert result.released.get("employee") == 1
+    staged = "SELECT COUNT(*) FROM employment WHERE source_system = :s AND source_key = :k"
+    assert _one(demo, staged, s="moh_hr", k=keys["moh_hr"]) == 1
+    assert _one(demo, staged, s="moe_hr", k=keys["moe_hr"]) == 0
+    assert demo.pipeline.revalidate().released.get("employee") == 1
+    assert _one(demo, staged, s="moe_hr", k=keys["moe_hr"]) == 1

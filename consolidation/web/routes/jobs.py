@@ -18,10 +18,13 @@ router = APIRouter()
 
 @router.post("/revalidate", response_class=HTMLResponse)
 def revalidate(ctx: Annotated[Ctx, Depends(require(Action.QUARANTINE_ACT))]) -> Response:
-    """Start ``Pipeline.revalidate`` as a background job and show its progress; while another
-    revalidation runs, say so and link to it (409)."""
+    """Start ``Pipeline.revalidate`` as a background job over the user's ministries' sources
+    (every source for central IT) and show its progress; while another revalidation runs, say
+    so and link to it (409)."""
     try:
-        job_id = jobs.start_revalidation(ctx.pipeline, actor=ctx.actor)
+        job_id = jobs.start_revalidation(
+            ctx.pipeline, actor=ctx.actor, ministries=ctx.principal.scope
+        )
     except jobs.JobRunning as exc:
         running = jobs.JobService(ctx.pipeline.engine).latest(jobs.REVALIDATE)
         return ctx.render("job_refused.html.j2", status_code=409, message=str(exc),
