@@ -25,15 +25,34 @@ def _line_index(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, .
             _line_index(item, (*path, position), lines)
 
 
+MAX_YAML_BYTES = 1024 * 1024
+"""A sources config, a mapping file or the central config is a few kilobytes; more is refused."""
+
+
 def read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """The YAML document and the line of every key path in it."""
+    """The YAML document and the line of every key path in it. A file over ``MAX_YAML_BYTES``
+    and any alias (``*name``, the way a YAML bomb multiplies itself) are refused before
+    anything is built, in one line."""
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ConfigError(
+                f"{path}: {size:,} bytes; a config or mapping file may have at most "
+                f"{MAX_YAML_BYTES:,}"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise ConfigError(
+                    f"{path}:{line}: YAML aliases (*{event.anchor}) are "
+                    "not allowed in a config or mapping file; write the value out"
+                )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

@@ -93,6 +93,23 @@ class _SourceBase(_Strict):
     name: str = Field(description="A human name for the system, shown in reports.")
 
 
+_PASSWORD_PARAMETER = re.compile(r"(?i)(?:^|[?&;\s])(password|passwd|pwd|pass)\s*=")
+
+
+def without_password(url: str) -> str:
+    """``url`` if it carries no password: not in its userinfo, nor as a query parameter or a
+    DSN key (``?password=``, ``pwd=``, ``;PWD=``); otherwise a ValueError naming where."""
+    if re.match(r"^[\w+.-]+://[^/@?#]*:[^/@?#]*@", url):
+        raise ValueError("the URL holds a password; name an environment variable in password_env")
+    found = _PASSWORD_PARAMETER.search(url)
+    if found:
+        raise ValueError(
+            f"the URL holds a password ({found.group(1)}=…); name an environment variable in "
+            "password_env"
+        )
+    return url
+
+
 class SqlSource(_SourceBase):
     kind: Literal["sql"]
     url: str = Field(description="SQLAlchemy URL without a password.")
@@ -102,11 +119,7 @@ class SqlSource(_SourceBase):
     @field_validator("url")
     @classmethod
     def _no_password_in_url(cls, url: str) -> str:
-        if re.match(r"^[\w+]+://[^/@]*:[^/@]*@", url):
-            raise ValueError(
-                "the URL holds a password; name an environment variable in password_env"
-            )
-        return url
+        return without_password(url)
 
 
 class CsvSource(_SourceBase):
@@ -126,6 +139,11 @@ class OdooSource(_SourceBase):
     login: str
     password_env: str
     entities: dict[str, OdooEntity] = Field(min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, url: str) -> str:
+        return without_password(url)
 
 
 SourceSpec = Annotated[

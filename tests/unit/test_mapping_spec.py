@@ -292,3 +292,15 @@ def test_find_mapping_looks_in_every_ministry_folder(tmp_path: Path) -> None:
         find_mapping(tmp_path, "moh_hr")
     with pytest.raises(MappingError, match="does not exist"):
         find_mapping(tmp_path / "nowhere", "moh_hr")
+
+
+def test_a_yaml_bomb_in_a_mapping_file_is_one_line(tmp_path: Path) -> None:
+    bomb = ["source: moh_hr", 'a: &a ["x","x","x","x","x","x","x","x","x"]']
+    bomb += [
+        f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]"
+        for p, n in zip("abcdefghij", "bcdefghijk", strict=True)
+    ]
+    path = tmp_path / "moh_hr.yaml"
+    path.write_text("\n".join(bomb) + "\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=r"moh_hr\.yaml:3: YAML aliases \(\*a\) are not allowed"):
+        load_mapping(path)

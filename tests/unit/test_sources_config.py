@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ def test_a_good_config_loads_and_resolves_paths(tmp_path: Path) -> None:
         (("key: [EMP_NO], ", ""), 12, "key: is required but missing"),
         (("salary: BASIC_SAL", "bonus: BASIC_SAL"), 12, "unknown control role 'bonus'"),
         (("hr_reader@", "hr_reader:pw@"), 9, "holds a password"),
+        (("example/hr", "example/hr?password=pw"), 9, "holds a password (password=…)"),
+        (("example/hr", "example/hr?sslmode=require&PWD=pw"), 9, "holds a password (PWD=…)"),
+        (("example/hr", "example/hr?odbc_connect=DSN%3Dx;Pwd=pw"), 9, "holds a password"),
         (
             ("ministry: MOH\n    domain: finance", "ministry: MOX\n    domain: finance"),
             14,
@@ -91,3 +95,24 @@ def test_a_named_secret_must_be_in_the_environment(monkeypatch: pytest.MonkeyPat
     secret = secret_from_env("MOH_HR_DB_PASSWORD", source="moh_hr")
     assert secret is not None
     assert secret.get_secret_value() == "x1"
+
+
+def test_a_yaml_bomb_is_refused_in_one_line_at_once(tmp_path: Path) -> None:
+    """Nested aliases (a "billion laughs") would expand to gigabytes: refused before any is."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 12):
+        previous, name = chr(ord("a") + level - 1), chr(ord("a") + level)
+        lines.append(f"{name}: &{name} [" + ",".join(f"*{previous}" for _ in range(9)) + "]")
+    path = _write(tmp_path, GOOD + "\n".join(lines) + "\n")
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert time.monotonic() - started < 1.0
+    message = str(caught.value)
+    assert "aliases (*a) are not allowed" in message and "\n" not in message
+
+
+def test_an_oversized_config_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + "# padding\n" * 200_000)
+    with pytest.raises(ConfigError, match="a config or mapping file may have at most"):
+        load_sources(path)
