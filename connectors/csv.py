@@ -59,6 +59,8 @@ class CsvConnector(Connector):
         self._sniff(spec, path)
         try:
             header = pd.read_csv(path, nrows=0, **self._options(spec))
+            # pandas renames a repeated name (status, status.1): read the names as written
+            written = pd.read_csv(path, nrows=1, **{**self._options(spec), "header": None})
         except pd.errors.EmptyDataError:
             raise self.error(f"file {path} has no header on line {spec.header_row}") from None
         except pd.errors.ParserError as exc:
@@ -68,7 +70,8 @@ class CsvConnector(Connector):
         except OSError as exc:
             raise self._file_error(path, exc) from None
         columns = [str(column).strip() for column in header.columns]
-        repeated = sorted({column for column in columns if columns.count(column) > 1})
+        names = [str(name).strip() for name in written.iloc[0].tolist() if not pd.isna(name)]
+        repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise self.error(f"{self._where(entity)} names column {repeated[0]!r} more than once")
         return columns

@@ -86,6 +86,17 @@ def test_repeated_column_names_are_refused(tmp_path: Path) -> None:
         connector(path).check()
 
 
+def test_a_column_name_written_twice_exactly_is_refused_not_renamed(tmp_path: Path) -> None:
+    """pandas would read the second ``status`` as ``status.1`` and the mapping would never see
+    it: the file is refused, in one line naming the column."""
+    path = tmp_path / "employees.csv"
+    path.write_text("emp_no,status,name,status\n1,active,a,retired\n", encoding="utf-8")
+
+    with pytest.raises(ConnectorError, match="names column 'status' more than once") as caught:
+        records(connector(path))
+    assert "\n" not in str(caught.value)
+
+
 def test_estimate_rows_is_roughly_right(tmp_path: Path) -> None:
     path = tmp_path / "employees.csv"
     lines = [f"{n:06d},Employee {n},{n % 997}.125" for n in range(3000)]
