@@ -29,10 +29,30 @@ MAX_YAML_BYTES = 1024 * 1024
 """A sources config, a mapping file or the central config is a few kilobytes; more is refused."""
 
 
+MAX_YAML_VALUES = 100_000
+"""What a file may expand to through its aliases; a YAML bomb expands to billions."""
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for once every alias is written out; each node is
+    counted once (memoized by identity), so a bomb is measured without being expanded."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a recursive alias is counted once, not followed forever
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes) for item in node.value)
+    sizes[id(node)] = size
+    return size
+
+
 def read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """The YAML document and the line of every key path in it. A file over ``MAX_YAML_BYTES``
-    and any alias (``*name``, the way a YAML bomb multiplies itself) are refused before
-    anything is built, in one line."""
+    """The YAML document and the line of every key path in it. A file over ``MAX_YAML_BYTES``,
+    or whose aliases (``*name``, the way a YAML bomb multiplies itself) expand it past
+    ``MAX_YAML_VALUES``, is refused in one line before anything is built."""
     try:
         size = path.stat().st_size
         if size > MAX_YAML_BYTES:
@@ -46,19 +66,19 @@ def read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise ConfigError(
-                    f"{path}:{line}: YAML aliases (*{event.anchor}) are "
-                    "not allowed in a config or mapping file; write the value out"
-                )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_VALUES:
+            raise ConfigError(
+                f"{path}: its YAML aliases (*name) expand it to more than {MAX_YAML_VALUES:,} "
+                "values; write the values out"
+            )
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else "?"
         raise ConfigError(f"{path}:{line}: not valid YAML: {exc.problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config or mapping file") from None
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         _line_index(node, (), lines)

@@ -38,15 +38,39 @@ _PLAIN = r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$"
 """An amount Decimal reads as written and that fits an int64 in millionths."""
 
 
+MAX_AMOUNT = Decimal(10) ** 15
+"""The store holds amounts as NUMERIC(18, 3) (integer fils on SQLite): under 10^15 exactly."""
+
+
 class AmountError(ValueError):
-    """A text that is not an amount."""
+    """A text that is not an amount; ``problem`` names the way (a quarantine rule's last part)."""
+
+    problem = "unparseable_amount"
+    reason = "is not an amount"
+
+
+class AmountNotationError(AmountError):
+    """An amount in scientific notation (``1e3``): an export's or a spreadsheet's rendering,
+    never how a ledger writes money; read as an issue for a person, not guessed."""
+
+    problem = "scientific_notation"
+    reason = "is in scientific notation; the amount must be written out"
+
+
+class AmountRangeError(AmountError):
+    """An amount the store cannot hold exactly."""
+
+    problem = "amount_out_of_range"
+    reason = "is beyond what the store holds exactly (NUMERIC(18,3): under 10^15)"
 
 
 def parse_amount(text: str | None) -> Decimal | None:
     """Parse a source amount exactly; ``None`` or blank is ``None``; anything else raises.
 
     Accepts ASCII, Arabic-Indic and Persian digits, the Arabic decimal separator and thousands
-    separators. Refuses NaN, infinities and any text that is not a number.
+    separators. Refuses NaN, infinities, any text that is not a number (``AmountError``),
+    scientific notation (``AmountNotationError``) and amounts of 10^15 or more
+    (``AmountRangeError``).
     """
     if text is None:
         return None
@@ -62,6 +86,10 @@ def parse_amount(text: str | None) -> Decimal | None:
             raise AmountError(f"{text!r} is not an amount") from exc
     if not value.is_finite():
         raise AmountError(f"{text!r} is not a finite amount")
+    if "e" in str(text).lower():
+        raise AmountNotationError(f"{str(text)[:40]!r} is in scientific notation")
+    if abs(value) >= MAX_AMOUNT:
+        raise AmountRangeError(f"{str(text)[:40]!r} is too large for the store")
     return value
 
 

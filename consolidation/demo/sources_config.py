@@ -94,6 +94,13 @@ def sql_entity(
     return entity
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Every value written out: a config a person reads has no anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_sources(path: Path, specs: dict[str, dict[str, Any]]) -> None:
     """Write ``sources.yaml``: the ministries, then each source's spec in ``SOURCES`` order."""
     document = {
@@ -108,8 +115,13 @@ def write_sources(path: Path, specs: dict[str, dict[str, Any]]) -> None:
         "sources": {source: specs[source] for source in SOURCES if source in specs},
     }
     header = "# Demo ministry systems, written by consolidation.demo; holds no secrets.\n"
-    text = yaml.safe_dump(
-        document, allow_unicode=True, sort_keys=False, width=100, default_flow_style=None
+    text = yaml.dump(
+        document,
+        Dumper=_PlainDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=None,
     )
     path.write_text(header + text, encoding="utf-8")
 

@@ -46,20 +46,25 @@ class ParseMoney(Step):
         present = np.asarray(pd.notna(texts), dtype=bool)
         given = texts[present].tolist()
         amounts = np.full(len(texts), None, dtype=object)
-        bad = np.zeros(len(texts), dtype=bool)
+        problems: dict[tuple[str, str], np.ndarray] = {}
         try:
             amounts[present] = list(map(parse_amount, given))
         except AmountError:
             for position, text in zip(np.flatnonzero(present).tolist(), given, strict=True):
                 try:
                     amounts[position] = parse_amount(text)
-                except AmountError:
+                except AmountError as exc:
+                    kind = (exc.problem, exc.reason)
+                    bad = problems.setdefault(kind, np.zeros(len(texts), dtype=bool))
                     bad[position] = True
         result = pd.Series(amounts, index=values.index, dtype=object, copy=False)
-        if not bad.any():
-            return StepResult(result)
-        reasons = reasons_at(len(texts), bad, "is not an amount")
-        return StepResult(result, (ValueFailure("unparseable_amount", bad, reasons),))
+        return StepResult(
+            result,
+            tuple(
+                ValueFailure(problem, bad, reasons_at(len(texts), bad, reason))
+                for (problem, reason), bad in problems.items()
+            ),
+        )
 
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.0*)?")

@@ -266,3 +266,23 @@ def test_a_failed_value_keeps_its_first_failure() -> None:
     result = run(["abc", "11/03/2024"], "date", "period", formats=["%d/%m/%Y"])
     assert problems(result) == ["unparseable_date", None]
     assert result.values.tolist() == [None, "2024-03"]
+
+
+def test_scientific_notation_and_out_of_range_amounts_are_issues_of_their_own() -> None:
+    """``1e3`` is a spreadsheet's rendering, never a ledger's: an issue, not 1000. An amount
+    the store cannot hold exactly (NUMERIC(18,3)) is one too, never an overflow."""
+    huge = "9" * 10_000
+    result = run(
+        ["1e3", "-1e309", "1E+2", "12345678901234567890", huge, "999999999999999.999", "7"], "money"
+    )
+    assert result.failed.tolist() == [True, True, True, True, True, False, False]
+    assert [problems(result)[i] for i in range(5)] == [
+        "scientific_notation",
+        "scientific_notation",
+        "scientific_notation",
+        "amount_out_of_range",
+        "amount_out_of_range",
+    ]
+    assert reason(result, 0) == "is in scientific notation; the amount must be written out"
+    assert "NUMERIC(18,3)" in reason(result, 3)
+    assert result.values.tolist()[5:] == [Decimal("999999999999999.999"), Decimal("7")]

@@ -109,7 +109,23 @@ def test_a_yaml_bomb_is_refused_in_one_line_at_once(tmp_path: Path) -> None:
         load_sources(path)
     assert time.monotonic() - started < 1.0
     message = str(caught.value)
-    assert "aliases (*a) are not allowed" in message and "\n" not in message
+    assert "aliases (*name) expand it to more than 100,000 values" in message
+    assert "\n" not in message
+
+
+def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
+    """A config written by yaml.dump may share a value through an anchor; that is no bomb."""
+    text = GOOD.replace("control: {salary: BASIC_SAL}", "control: &totals {salary: BASIC_SAL}")
+    text += "x-unused: *totals\n"
+    with pytest.raises(ConfigError, match="x-unused: is not a known field"):
+        load_sources(_write(tmp_path, text))  # read, aliases and all, up to the schema check
+
+
+def test_a_deeply_nested_file_is_one_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + "deep: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert "\n" not in str(caught.value)
 
 
 def test_an_oversized_config_is_refused_before_it_is_read(tmp_path: Path) -> None:
