@@ -111,39 +111,39 @@ def extract_source(
         entities = _extract_entities(
             engine, settings, batch_id, name, spec, base_dir, since, progress
         )
-    seconds = time.perf_counter() - started
-    result = ExtractResult(batch_id, name, spec.ministry, spec.domain, entities, seconds)
-    with Session(engine) as session, session.begin():
-        batch = session.get_one(Batch, batch_id)
-        for item in entities:
-            session.add(
-                BatchEntity(
-                    batch_id=batch_id,
-                    entity=item.entity,
-                    rows_extracted=item.rows,
-                    control_debit_amount=item.totals.amount("debit"),
-                    control_credit_amount=item.totals.amount("credit"),
-                    control_salary_amount=item.totals.amount("salary"),
-                    control_unparseable=item.totals.unparseable(),
+        seconds = time.perf_counter() - started
+        result = ExtractResult(batch_id, name, spec.ministry, spec.domain, entities, seconds)
+        with Session(engine) as session, session.begin():
+            batch = session.get_one(Batch, batch_id)
+            for item in entities:
+                session.add(
+                    BatchEntity(
+                        batch_id=batch_id,
+                        entity=item.entity,
+                        rows_extracted=item.rows,
+                        control_debit_amount=item.totals.amount("debit"),
+                        control_credit_amount=item.totals.amount("credit"),
+                        control_salary_amount=item.totals.amount("salary"),
+                        control_unparseable=item.totals.unparseable(),
+                    )
                 )
+            batch.rows_extracted = batch.control_row_count = result.rows
+            batch.control_debit_amount = result.amount("debit")
+            batch.control_credit_amount = result.amount("credit")
+            batch.control_salary_amount = result.amount("salary")
+            batch.control_unparseable = result.unparseable
+            batch.status = BatchStatus.EXTRACTED
+            batch.finished_at = _now()
+            audit.record(
+                session,
+                settings.operator,
+                audit.Event.BATCH_EXTRACTED,
+                "batch",
+                batch_id,
+                source=name,
+                rows=result.rows,
+                seconds=round(seconds, 3),
             )
-        batch.rows_extracted = batch.control_row_count = result.rows
-        batch.control_debit_amount = result.amount("debit")
-        batch.control_credit_amount = result.amount("credit")
-        batch.control_salary_amount = result.amount("salary")
-        batch.control_unparseable = result.unparseable
-        batch.status = BatchStatus.EXTRACTED
-        batch.finished_at = _now()
-        audit.record(
-            session,
-            settings.operator,
-            audit.Event.BATCH_EXTRACTED,
-            "batch",
-            batch_id,
-            source=name,
-            rows=result.rows,
-            seconds=round(seconds, 3),
-        )
     log.info("batch %s: extracted %s rows from %s in %.1fs", batch_id, result.rows, name, seconds)
     return result
 
@@ -215,7 +215,15 @@ def failing(engine: sa.Engine, batch_id: int, name: str, actor: str) -> Iterator
             f"batch {batch_id}, source {name!r}: {exc}", transient=exc.transient
         ) from exc
     except Exception as exc:
+        # not a known failure: still one line naming the batch and source, never a traceback
         fail_batch(engine, batch_id, exc, actor)
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise StageFailed(
+            f"batch {batch_id}, source {name!r} failed unexpectedly: {type(exc).__name__}"
+            + (f": {detail}" if detail else "")
+        ) from exc
+    except KeyboardInterrupt:
+        fail_batch(engine, batch_id, KeyboardInterrupt("interrupted by the operator"), actor)
         raise
 
 
@@ -224,8 +232,10 @@ def fail_batch(engine: sa.Engine, batch_id: int, exc: BaseException, actor: str)
         batch = session.get_one(Batch, batch_id)
         batch.status = BatchStatus.FAILED
         batch.finished_at = _now()
-        batch.message = str(exc)[:2000]
-        audit.record(
-            session, actor, audit.Event.BATCH_FAILED, "batch", batch_id, error=str(exc)[:500]
-        )
+        # one line: a driver's error goes on with the statement and its parameters (values of
+        # records), which have no place in a batch's message or the audit log
+        text = str(exc).strip()
+        line = text.splitlines()[0][:500] if text else type(exc).__name__
+        batch.message = line
+        audit.record(session, actor, audit.Event.BATCH_FAILED, "batch", batch_id, error=line)
     log.info("batch %s failed: %s", batch_id, exc)  # the caller reports it, once

@@ -143,3 +143,23 @@ def test_a_bad_mapping_file_stops_the_run_before_any_batch(
     assert f"{path}:10:" in line
     assert "unknown transform 'monee'" in line
     assert json.loads(cli("batches", "--json").stdout) == []
+
+
+def test_a_failure_no_stage_foresaw_closes_its_batch_in_one_line(cli: Run, tmp_path: Path) -> None:
+    """A CSV export whose key repeats (two identical lines) fails staging on the store's unique
+    constraint, which nothing caught before it: the batch is failed with one line naming the
+    source, the command ends with one line and exit 2, and no statement or value is shown."""
+    manifest = generate(tmp_path / "demo", employees=60, journal_lines=100)
+    employees = manifest.sources_file.parent / "mys_employees.csv"
+    lines = employees.read_text(encoding="cp1256").splitlines()
+    employees.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="cp1256")
+    cli("db", "upgrade")
+    result = cli("run", "--source", "mys_hr", sources=manifest.sources_file)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert "source 'mys_hr'" in line and "UNIQUE" in line.upper()
+    [batch] = json.loads(cli("batches", "--json").stdout)
+    assert batch["status"] == "failed"
+    assert "\n" not in batch["message"] and "INSERT" not in batch["message"]
+    assert lines[1].split(";")[1] not in batch["message"]  # no value of the record
