@@ -24,7 +24,14 @@ import pyarrow.compute as pc
 
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.sources import EntitySpec, SourceSpec
-from consolidation.core.types import CHUNK_ROWS, SOURCE_KEY, ControlTotals, RawChunk, text_table
+from consolidation.core.types import (
+    CHUNK_ROWS,
+    SOURCE_KEY,
+    ControlTotals,
+    RawChunk,
+    ReadLimits,
+    text_table,
+)
 
 
 class ConnectorError(ConsolidationError):
@@ -47,12 +54,19 @@ class Connector(ABC):
         Connector.registry[kind] = cls
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
+        self,
+        name: str,
+        spec: SourceSpec,
+        *,
+        base_dir: Path = Path(),
+        chunk_size: int = CHUNK_ROWS,
+        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         self.name = name
         self.spec = spec
         self.base_dir = base_dir
         self.chunk_size = chunk_size
+        self.limits = limits
         self.totals: dict[str, ControlTotals] = {}
 
     @property

@@ -15,11 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from connectors.base import Connector, ConnectorError
 from consolidation.core.sources import CsvEntity, CsvSource, SourceSpec
-from consolidation.core.types import CHUNK_ROWS
+from consolidation.core.types import CHUNK_ROWS, ReadLimits
 
 SNIFF_BYTES = 64 * 1024
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -31,11 +32,17 @@ class CsvConnector(Connector):
     kind: ClassVar[str] = "csv"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
+        self,
+        name: str,
+        spec: SourceSpec,
+        *,
+        base_dir: Path = Path(),
+        chunk_size: int = CHUNK_ROWS,
+        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         if not isinstance(spec, CsvSource):
             raise TypeError(f"CsvConnector needs a csv source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size)
+        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
 
     def estimate_rows(self, entity: str, *, since: datetime | None = None) -> int | None:
         """File size over the mean line length of its first 64 KiB: cheap and roughly right."""
@@ -84,6 +91,7 @@ class CsvConnector(Connector):
             with pd.read_csv(path, chunksize=self.chunk_size, **self._options(spec)) as reader:
                 for frame in reader:
                     frame.columns = pd.Index(columns)
+                    self._check_lengths(entity, frame)
                     # A line of delimiters only (',,,,', often below a spreadsheet export) holds
                     # no record.
                     yield frame.dropna(how="all")
@@ -93,6 +101,20 @@ class CsvConnector(Connector):
             raise self._encoding_error(spec, path, exc) from None
         except OSError as exc:
             raise self._file_error(path, exc) from None
+
+    def _check_lengths(self, entity: str, frame: pd.DataFrame) -> None:
+        """No field longer than ``csv_max_field_chars``: one line naming the record and column."""
+        limit = self.limits.csv_max_field_chars
+        for column in frame.columns:
+            lengths = frame[column].str.len()
+            if lengths.max() > limit:  # NaN (blank) compares False
+                position = int(np.flatnonzero(lengths.gt(limit).to_numpy())[0])
+                record = int(frame.index.to_numpy()[position]) + 1
+                raise self.error(
+                    f"{self._where(entity)}: record {record:,}, column {column!r} holds "
+                    f"{int(lengths.max()):,} characters, over the limit of {limit:,} "
+                    "(sources.csv_max_field_chars)"
+                )
 
     def _where(self, entity: str) -> str:
         spec = self._entity(entity)

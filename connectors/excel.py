@@ -22,7 +22,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from connectors.base import Connector
 from consolidation.core.sources import ExcelEntity, ExcelSource, SourceSpec
-from consolidation.core.types import CHUNK_ROWS
+from consolidation.core.types import CHUNK_ROWS, ReadLimits
 
 # What openpyxl raises for a file that is not an .xlsx workbook, or a damaged one.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, EOFError)
@@ -34,11 +34,17 @@ class ExcelConnector(Connector):
     kind: ClassVar[str] = "excel"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
+        self,
+        name: str,
+        spec: SourceSpec,
+        *,
+        base_dir: Path = Path(),
+        chunk_size: int = CHUNK_ROWS,
+        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         if not isinstance(spec, ExcelSource):
             raise TypeError(f"ExcelConnector needs an excel source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size)
+        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
         self._books: dict[str, Workbook] = {}
 
     def close(self) -> None:
@@ -112,9 +118,50 @@ class ExcelConnector(Connector):
             )
         if not isinstance(sheet, ReadOnlyWorksheet):
             raise self.error(f"file {path}: sheet {sheet.title!r} is a chart, not a worksheet")
+        self._check_dimensions(path, sheet)
         return sheet
 
+    def _check_parts(self, path: Path) -> None:
+        """Before openpyxl parses anything: no part of the zip may expand past the limit or be
+        compressed far beyond what a spreadsheet's XML reaches (a padded sheet, a zip bomb)."""
+        try:
+            with zipfile.ZipFile(path) as archive:
+                parts = archive.infolist()
+        except (zipfile.BadZipFile, OSError):
+            return  # not a workbook at all: openpyxl's own refusal names it
+        limits = self.limits
+        for part in parts:
+            if part.file_size > limits.workbook_max_part_bytes:
+                raise self.error(
+                    f"file {path}: part {part.filename!r} would expand to "
+                    f"{_size(part.file_size)}, over the limit of "
+                    f"{_size(limits.workbook_max_part_bytes)} (sources.workbook_max_part_bytes)"
+                )
+            ratio = part.file_size / max(part.compress_size, 1)
+            if part.file_size > 1024**2 and ratio > limits.workbook_max_ratio:
+                raise self.error(
+                    f"file {path}: part {part.filename!r} is compressed {ratio:,.0f} to 1, over "
+                    f"the limit of {limits.workbook_max_ratio} to 1 (sources.workbook_max_ratio); "
+                    "a spreadsheet's XML reaches about 10 to 30"
+                )
+
+    def _check_dimensions(self, path: Path, sheet: ReadOnlyWorksheet) -> None:
+        """The rows and columns the sheet declares, within the limits, before it is read."""
+        limits = self.limits
+        rows, columns = sheet.max_row or 0, sheet.max_column or 0
+        if rows > limits.workbook_max_rows:
+            raise self.error(
+                f"file {path}, sheet {sheet.title!r}: {rows:,} rows, over the limit of "
+                f"{limits.workbook_max_rows:,} (sources.workbook_max_rows)"
+            )
+        if columns > limits.workbook_max_columns:
+            raise self.error(
+                f"file {path}, sheet {sheet.title!r}: {columns:,} columns, over the limit of "
+                f"{limits.workbook_max_columns:,} (sources.workbook_max_columns)"
+            )
+
     def _load(self, path: Path) -> Workbook:
+        self._check_parts(path)
         try:
             return load_workbook(path, read_only=True, data_only=True)
         except FileNotFoundError:
@@ -130,6 +177,10 @@ class ExcelConnector(Connector):
             ) from None
         except OSError as exc:
             raise self.error(f"file {path} cannot be read: {exc.strerror or exc}") from None
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024**2:,.0f} MiB" if count >= 1024**2 else f"{count:,} bytes"
 
 
 def _rows(sheet: ReadOnlyWorksheet, **bounds: int) -> Iterator[tuple[Any, ...]]:

@@ -17,7 +17,7 @@ import pandas as pd
 from connectors.base import Connector, ConnectorError
 from consolidation.core.odoo_rpc import OdooError, XmlRpcTransport
 from consolidation.core.sources import OdooEntity, OdooSource, SourceSpec, secret_from_env
-from consolidation.core.types import CHUNK_ROWS
+from consolidation.core.types import CHUNK_ROWS, ReadLimits
 
 Convert = Callable[[Any], str | None]
 
@@ -28,11 +28,17 @@ class OdooConnector(Connector):
     kind: ClassVar[str] = "odoo"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
+        self,
+        name: str,
+        spec: SourceSpec,
+        *,
+        base_dir: Path = Path(),
+        chunk_size: int = CHUNK_ROWS,
+        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         if not isinstance(spec, OdooSource):
             raise TypeError(f"OdooConnector needs an odoo source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size)
+        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
         self.source = spec
         self._transport: XmlRpcTransport | None = None
         self._types: dict[str, dict[str, str]] = {}

@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from connectors.base import Connector, ConnectorError
 from consolidation.core.sources import SourceSpec, SqlEntity, SqlSource, secret_from_env
-from consolidation.core.types import CHUNK_ROWS
+from consolidation.core.types import CHUNK_ROWS, ReadLimits
 
 # Messages of drivers (libpq, MariaDB, SQLite) for failures that a retry may cure.
 _TRANSIENT_MARKERS = (
@@ -59,11 +59,17 @@ class SqlConnector(Connector):
     kind: ClassVar[str] = "sql"
 
     def __init__(
-        self, name: str, spec: SourceSpec, *, base_dir: Path = Path(), chunk_size: int = CHUNK_ROWS
+        self,
+        name: str,
+        spec: SourceSpec,
+        *,
+        base_dir: Path = Path(),
+        chunk_size: int = CHUNK_ROWS,
+        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         if not isinstance(spec, SqlSource):
             raise TypeError(f"SqlConnector needs a sql source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size)
+        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
         self.source = spec
         self._engine: sa.Engine | None = None
         self._secret: SecretStr | None = None

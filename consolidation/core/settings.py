@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from consolidation.core.types import CHUNK_ROWS
+from consolidation.core.types import CHUNK_ROWS, ReadLimits
 
 
 class StoreSettings(BaseModel):
@@ -38,6 +38,28 @@ class SourcesSettings(BaseModel):
         description="YAML declaring ministries and their source systems; holds no secrets.",
     )
     chunk_size: int = Field(default=CHUNK_ROWS, ge=1, le=1_000_000)
+    workbook_max_part_bytes: int = Field(
+        default=ReadLimits.workbook_max_part_bytes,
+        ge=1024,
+        description="The largest uncompressed part (sheet XML) of a source workbook.",
+    )
+    workbook_max_ratio: int = Field(
+        default=ReadLimits.workbook_max_ratio,
+        ge=2,
+        description="How far a workbook part over 1 MiB may be compressed.",
+    )
+    workbook_max_rows: int = Field(default=ReadLimits.workbook_max_rows, ge=1)
+    workbook_max_columns: int = Field(default=ReadLimits.workbook_max_columns, ge=1)
+    csv_max_field_chars: int = Field(default=ReadLimits.csv_max_field_chars, ge=16)
+
+    def limits(self) -> ReadLimits:
+        return ReadLimits(
+            workbook_max_part_bytes=self.workbook_max_part_bytes,
+            workbook_max_ratio=self.workbook_max_ratio,
+            workbook_max_rows=self.workbook_max_rows,
+            workbook_max_columns=self.workbook_max_columns,
+            csv_max_field_chars=self.csv_max_field_chars,
+        )
 
 
 class OdooSettings(BaseModel):

@@ -17,6 +17,23 @@ SOURCE_KEY = "_source_key"
 """The column every raw chunk carries: the record's stable key within its source entity."""
 
 CHUNK_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a file source may hold before it is parsed, so a hostile file is refused in one
+    line instead of eating memory and time (settings ``sources.*``)."""
+
+    workbook_max_part_bytes: int = 2 * 1024**3
+    """The uncompressed size of any one part of an .xlsx (a sheet's XML)."""
+    workbook_max_ratio: int = 100
+    """How far a part of over 1 MiB may be compressed; sheet XML reaches about 10 to 30."""
+    workbook_max_rows: int = 5_000_000
+    workbook_max_columns: int = 2_000
+    csv_max_field_chars: int = 100_000
+    """The longest value one CSV field may hold."""
+
+
 """How many records a connector yields per chunk unless told otherwise."""
 
 CONTROL_ROLES = ("debit", "credit", "salary")

@@ -172,7 +172,9 @@ def _extract_entities(
         progress.advance(written.row_count)
 
     try:
-        connector = open_connector(name, spec, base_dir=base_dir, chunk_size=settings.chunk_size)
+        connector = open_connector(
+            name, spec, base_dir=base_dir, chunk_size=settings.chunk_size, limits=settings.limits
+        )
         with connector:
             for entity in connector.entities:
                 progress.start(f"{name}.{entity}", connector.estimate_rows(entity))

@@ -3,10 +3,11 @@ and who is recorded as running the batch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from consolidation.core.settings import Settings
+from consolidation.core.types import ReadLimits
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class ExtractSettings:
     raw_dir: Path
     chunk_size: int
     operator: str
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExtractSettings:
@@ -21,4 +23,5 @@ class ExtractSettings:
             raw_dir=settings.store.raw_dir,
             chunk_size=settings.sources.chunk_size,
             operator=settings.operator,
+            limits=settings.sources.limits(),
         )

@@ -177,6 +177,7 @@ class Pipeline:
             config.source(name),
             base_dir=config.base_dir,
             chunk_size=self.settings.sources.chunk_size,
+            limits=self.settings.sources.limits(),
         )
 
     def extract(

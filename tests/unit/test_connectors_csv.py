@@ -10,6 +10,7 @@ import pytest
 from connectors import ConnectorError
 from connectors.csv import SNIFF_BYTES, CsvConnector
 from consolidation.core.sources import CsvSource
+from consolidation.core.types import ReadLimits
 
 
 def connector(path: Path, **entity: Any) -> CsvConnector:
@@ -107,3 +108,18 @@ def test_estimate_rows_is_roughly_right(tmp_path: Path) -> None:
     assert estimate is not None
     assert 2700 <= estimate <= 3300
     assert connector(tmp_path / "missing.csv").estimate_rows("employee") is None
+
+
+def test_a_field_past_the_length_limit_is_refused_naming_record_and_column(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "employees.csv"
+    path.write_text(f"emp_no,name\n1,a\n2,{'x' * 500}\n", encoding="utf-8")
+    spec = connector(path).spec
+    limited = CsvConnector("moh_hr", spec, limits=ReadLimits(csv_max_field_chars=100))
+    with pytest.raises(ConnectorError) as caught:
+        records(limited)
+    message = str(caught.value)
+    assert "record 2, column 'name' holds 500 characters, over the limit of 100" in message
+    assert "sources.csv_max_field_chars" in message and "\n" not in message
+    assert len(records(connector(path))) == 2
