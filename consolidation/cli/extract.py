@@ -225,7 +225,11 @@ def batches(
     """List batches, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = open_pipeline().batches.recent(limit=limit)
+    pipeline = open_pipeline()
+    pipeline.close_interrupted()
+    rows = pipeline.batches.recent(limit=limit)
+    for row in rows:
+        row["accounting"] = _accounting(row["status"])
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -249,7 +253,7 @@ def batches(
             b["source"],
             b["ministry"],
             b["domain"],
-            b["status"],
+            b["status"] + (" (accounting incomplete)" if b["accounting"] == "incomplete" else ""),
             (b["started_at"] or "")[:19],
             f"{b['rows_extracted']:,}",
             b["control_debit_amount"],
@@ -260,10 +264,21 @@ def batches(
     console.print(table)
 
 
+def _accounting(status: str) -> str:
+    """Whether a batch's rows add up: an interrupted or failed batch never finished counting;
+    a running one has not yet."""
+    if status in ("interrupted", "failed"):
+        return "incomplete"
+    return {"running": "in progress", "extracted": "awaiting transform"}.get(status, "complete")
+
+
 @batches_app.command("show")
 def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
     """One batch, with row accounting and control totals per entity."""
-    batch, entities = open_pipeline().batches.show(batch_id)
+    pipeline = open_pipeline()
+    pipeline.close_interrupted()
+    batch, entities = pipeline.batches.show(batch_id)
+    batch["accounting"] = _accounting(batch["status"])
     if as_json:
         print(json.dumps({**batch, "entities": entities}, ensure_ascii=False, indent=2))
         return

@@ -24,6 +24,8 @@ class Event(enum.StrEnum):
     BATCH_STARTED = "batch.started"
     BATCH_EXTRACTED = "batch.extracted"
     BATCH_FAILED = "batch.failed"
+    BATCH_INTERRUPTED = "batch.interrupted"
+    """Its process died before closing it; found at a later run."""
     ROW_CHANGED = "row.changed"
     """A changed source row updated its unified row."""
     ROW_WITHDRAWN = "row.withdrawn"

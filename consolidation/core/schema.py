@@ -107,6 +107,9 @@ class BatchStatus(enum.StrEnum):
     LOADED = "loaded"
     FAILED = "failed"
     ROLLED_BACK = "rolled_back"
+    INTERRUPTED = "interrupted"
+    """Its process died (SIGKILL, a crash, a lost machine) before closing it: its accounting
+    is incomplete; a rerun of the source starts a new batch."""
 
 
 class Severity(enum.StrEnum):
@@ -163,6 +166,12 @@ class Batch(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     message: Mapped[str | None] = mapped_column(sa.Text)
+    pid: Mapped[int | None] = mapped_column(
+        comment="The process working on the batch, until it rests (extracted by extract alone, "
+        "staged, failed); a dead one's batch is found and marked interrupted"
+    )
+    host: Mapped[str | None] = mapped_column(sa.String(255))
+    heartbeat_at: Mapped[datetime | None]
     rows_extracted: Mapped[int] = mapped_column(default=0)
     rows_staged: Mapped[int] = mapped_column(default=0)
     rows_quarantined: Mapped[int] = mapped_column(default=0)

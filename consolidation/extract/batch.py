@@ -32,6 +32,7 @@ from consolidation.core.schema import (
 from consolidation.core.sources import SourceSpec
 from consolidation.core.types import ControlTotals, ProgressSink
 from consolidation.extract.exceptions import ExtractError
+from consolidation.extract.holders import this_process
 from consolidation.extract.settings import ExtractSettings
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,11 @@ def extract_source(
     base_dir: Path,
     since: datetime | None,
     progress: ProgressSink,
+    hold: bool = False,
 ) -> ExtractResult:
-    """Extract every entity of one source into the raw area, as one batch with lineage."""
+    """Extract every entity of one source into the raw area, as one batch with lineage. The
+    batch is held by this process until extracted, and beyond when ``hold`` (a run that maps it
+    next), so that a process dying on the way leaves a batch the next run marks interrupted."""
     started = time.perf_counter()
     with Session(engine) as session, session.begin():
         system = session.scalars(sa.select(SourceSystem).filter_by(code=name)).one_or_none()
@@ -93,6 +97,7 @@ def extract_source(
             operator=settings.operator,
             since=since,
             started_at=_now(),
+            **this_process(),
         )
         session.add(batch)
         session.flush()
@@ -133,7 +138,9 @@ def extract_source(
             batch.control_salary_amount = result.amount("salary")
             batch.control_unparseable = result.unparseable
             batch.status = BatchStatus.EXTRACTED
-            batch.finished_at = _now()
+            batch.finished_at = batch.heartbeat_at = _now()
+            if not hold:
+                batch.pid = None
             audit.record(
                 session,
                 settings.operator,
@@ -234,6 +241,7 @@ def fail_batch(engine: sa.Engine, batch_id: int, exc: BaseException, actor: str)
         batch = session.get_one(Batch, batch_id)
         batch.status = BatchStatus.FAILED
         batch.finished_at = _now()
+        batch.pid = None
         # one line: a driver's error goes on with the statement and its parameters (values of
         # records), which have no place in a batch's message or the audit log
         text = str(exc).strip()

@@ -181,9 +181,16 @@ class Pipeline:
         )
 
     def extract(
-        self, name: str, *, since: datetime | None = None, progress: ProgressSink | None = None
+        self,
+        name: str,
+        *,
+        since: datetime | None = None,
+        progress: ProgressSink | None = None,
+        hold: bool = False,
     ) -> ExtractResult:
-        """Extract every entity of one source into the raw area, as one batch with lineage."""
+        """Extract every entity of one source into the raw area, as one batch with lineage;
+        ``hold`` keeps the batch held by this process for the transform that follows."""
+        self.close_interrupted()
         return extract.extract_source(
             self.engine,
             ExtractSettings.from_settings(self.settings),
@@ -192,7 +199,12 @@ class Pipeline:
             base_dir=self.config.base_dir,
             since=since,
             progress=_sink(progress),
+            hold=hold,
         )
+
+    def close_interrupted(self) -> list[int]:
+        """Mark interrupted every batch whose process died before closing it; their ids."""
+        return extract.close_interrupted(self.engine, actor=self.settings.operator)
 
     def extract_all(
         self, *, since: datetime | None = None, progress: ProgressSink | None = None
@@ -214,6 +226,7 @@ class Pipeline:
     ) -> TransformResult:
         """Map, validate and stage one extracted batch; a failure marks the batch failed."""
         reference = reference or self.load_reference()
+        extract.hold(self.engine, batch_id)
         with extract.failing(self.engine, batch_id, name, self.settings.operator):
             return staging.transform_batch(
                 self.engine,
@@ -305,7 +318,7 @@ class Pipeline:
         transforms: list[TransformResult] = []
         extracts: list[ExtractResult] = []
         for name in names:
-            extracted = self.extract(name, since=since, progress=progress)
+            extracted = self.extract(name, since=since, progress=progress, hold=True)
             extracts.append(extracted)
             transforms.append(
                 self.transform(extracted.batch_id, name, reference=reference, progress=progress)

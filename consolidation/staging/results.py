@@ -82,5 +82,6 @@ def write_accounting(
             rows_withdrawn=totals["withdrawn"],
             status=BatchStatus.STAGED,
             finished_at=datetime.now(UTC),
+            pid=None,
         )
     )

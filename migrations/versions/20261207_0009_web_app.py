@@ -1,5 +1,6 @@
-"""The web app's users and server-side sessions, sign-in attempts (rate limit and lockout),
-ministries' notification digests, and background jobs (revalidation from the browser).
+"""A batch's holder (process, host, heartbeat), so a killed run's batch is found; the web
+app's users and server-side sessions, sign-in attempts (rate limit and lockout), ministries'
+notification digests, and background jobs (revalidation from the browser).
 
 Revision ID: 0009
 Revises: 0008
@@ -20,6 +21,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("batch") as batch:
+        batch.add_column(
+            sa.Column(
+                "pid",
+                sa.Integer(),
+                nullable=True,
+                comment="The process working on the batch, until it rests (extracted by extract "
+                "alone, staged, failed); a dead one's batch is found and marked interrupted",
+            )
+        )
+        batch.add_column(sa.Column("host", sa.String(length=255), nullable=True))
+        batch.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_audit_event_target", "audit_event", ["target_type", "target_id"])
     op.create_index(
         "ix_validation_issue_status_rule",
@@ -156,6 +169,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("batch") as batch:
+        batch.drop_column("heartbeat_at")
+        batch.drop_column("host")
+        batch.drop_column("pid")
     op.drop_index("ix_validation_issue_status_rule", table_name="validation_issue")
     op.drop_index("ix_audit_event_target", table_name="audit_event")
     with op.batch_alter_table("app_session", schema=None) as batch_op:
