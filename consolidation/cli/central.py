@@ -23,6 +23,7 @@ from consolidation.core import store
 from consolidation.load import (
     LoadReport,
 )
+from consolidation.pipeline import jobs
 
 central_app = typer.Typer(help="The central shared-services Odoo.", no_args_is_help=True)
 app.add_typer(central_app, name="central")
@@ -81,7 +82,8 @@ def load(
             pipeline.check_central()  # says what to set
         report = pipeline.plan_load(selected, page_size=page_size)
     else:
-        with LoadBars(as_json) as progress:
+        lock = jobs.exclusive(pipeline.engine, "load", "load", actor=pipeline.settings.operator)
+        with lock, LoadBars(as_json) as progress:
             report = pipeline.load(
                 selected,
                 workers=workers,

@@ -25,7 +25,7 @@ from consolidation.cli.progress import make_progress
 from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.schema import IssueStatus
-from consolidation.pipeline import Pipeline, RunResult
+from consolidation.pipeline import Pipeline, RunResult, jobs
 
 issues_app = typer.Typer(
     help="The quarantine's issues: list, summarize, export, decide.", no_args_is_help=True
@@ -192,7 +192,11 @@ def revalidate(
     store.require_current(pipeline.engine)
     progress = make_progress(err_console)
     try:
-        result = pipeline.revalidate(source=source, progress=progress)
+        # one revalidation at a time, from the CLI or the web app
+        with jobs.exclusive(
+            pipeline.engine, jobs.REVALIDATE, jobs.REVALIDATE, actor=pipeline.settings.operator
+        ):
+            result = pipeline.revalidate(source=source, progress=progress)
     finally:
         progress.close()
     released = ", ".join(f"{n} {entity}" for entity, n in result.released.items()) or "none"

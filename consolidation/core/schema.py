@@ -876,3 +876,6 @@ class BackgroundJob(Base):
     message: Mapped[str | None] = mapped_column(sa.Text)
     result: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     pid: Mapped[int | None]
+    host: Mapped[str | None] = mapped_column(
+        sa.String(255), comment="With pid: a holder dead on this host is taken over at once"
+    )

@@ -121,3 +121,11 @@ def require_current(engine: sa.Engine) -> None:
             f"the store at {describe(engine)} is at revision {current or 'none'}, not {head}; "
             "run: consolidate db upgrade"
         )
+
+
+def serialize(connection: sa.Connection, name: str) -> None:
+    """Make the rest of this transaction run alone among those serialized under ``name``: a
+    PostgreSQL transaction-level advisory lock, waited for and released at commit. SQLite
+    already runs one writer at a time."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": name})

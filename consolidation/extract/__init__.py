@@ -18,7 +18,7 @@ from consolidation.extract.batch import (
 )
 from consolidation.extract.batches import BatchRecords
 from consolidation.extract.exceptions import ExtractError
-from consolidation.extract.holders import close_interrupted, hold, release
+from consolidation.extract.holders import close_interrupted, hold, process_alive, release
 from consolidation.extract.settings import ExtractSettings
 
 __all__ = [
@@ -33,5 +33,6 @@ __all__ = [
     "fail_batch",
     "failing",
     "hold",
+    "process_alive",
     "release",
 ]

@@ -67,7 +67,7 @@ def close_interrupted(
         dead = []
         for row in rows:
             if row.host == here:
-                gone = not _alive(int(row.pid))
+                gone = not process_alive(int(row.pid))
             else:
                 beat = row.heartbeat_at
                 gone = beat is None or now - _aware(beat) > stale_after
@@ -93,7 +93,8 @@ def close_interrupted(
     return dead
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host is alive (a reaped or zombie one is not)."""
     if pid == os.getpid():
         return True
     try:

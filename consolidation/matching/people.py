@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from consolidation.core import store
 from consolidation.core.schema import Person, PersonSource, table_of
 from consolidation.matching.person_scoring import MatchConfig
 from consolidation.matching.persons import match_persons
@@ -33,6 +34,7 @@ PERSON_FIELDS = ["national_id", "name_ar", "name_en", "birth_date", "gender", "n
 def match_people(engine: sa.Engine, settings: MatchingSettings) -> MatchOutcome:
     """Cluster every staged employment record into persons and write the golden records."""
     with engine.begin() as connection:
+        store.serialize(connection, "consolidation.match")  # one match at a time
         records = source_records(connection, PersonSource, PERSON_FIELDS)
         if records.empty:
             return MatchOutcome(0, 0, 0, 0, 0)

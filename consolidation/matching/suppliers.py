@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from consolidation.core import store
 from consolidation.core.integrity import check_journal_lines
 from consolidation.core.schema import Partner, PartnerSource, table_of
 from consolidation.matching.settings import MatchingSettings
@@ -31,6 +32,7 @@ VENDOR_FIELDS = ["cr_number", "vat_number", "iban", "name_ar", "name_en"]
 def match_suppliers(engine: sa.Engine, settings: MatchingSettings) -> MatchOutcome:
     """Cluster every staged vendor record into partners and link journal lines to them."""
     with engine.begin() as connection:
+        store.serialize(connection, "consolidation.match")  # one match at a time
         records = source_records(connection, PartnerSource, ["vendor_no", *VENDOR_FIELDS])
         if records.empty:
             return MatchOutcome(0, 0, 0, 0, 0)

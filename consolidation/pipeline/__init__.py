@@ -149,6 +149,7 @@ class Pipeline:
         """Upsert the declared ministries and source systems into the store."""
         config = self.config
         with self.session() as session:
+            store.serialize(session.connection(), "consolidation.register")  # runs at once
             ministries = {m.code: m for m in session.scalars(sa.select(Ministry))}
             for code, spec in config.ministries.items():
                 ministry = ministries.get(code)
@@ -214,6 +215,7 @@ class Pipeline:
     def load_reference(self) -> ReferenceData:
         """Upsert the unified chart and crosswalk; return them with the open periods."""
         with self.session() as session:
+            store.serialize(session.connection(), "consolidation.reference")  # runs at once
             return load_reference(session, self.mappings_dir / "reference")
 
     def transform(
@@ -317,12 +319,15 @@ class Pipeline:
         reference = self.load_reference()
         transforms: list[TransformResult] = []
         extracts: list[ExtractResult] = []
-        for name in names:
-            extracted = self.extract(name, since=since, progress=progress, hold=True)
-            extracts.append(extracted)
-            transforms.append(
-                self.transform(extracted.batch_id, name, reference=reference, progress=progress)
-            )
+        from consolidation.pipeline.jobs import exclusive
+
+        for name in names:  # one run of a source at a time, across processes and machines
+            with exclusive(self.engine, "run", f"source:{name}", actor=self.settings.operator):
+                extracted = self.extract(name, since=since, progress=progress, hold=True)
+                extracts.append(extracted)
+                transforms.append(
+                    self.transform(extracted.batch_id, name, reference=reference, progress=progress)
+                )
         persons, vendors = self.match()
         return RunResult(extracts, transforms, persons, vendors)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from consolidation.core import audit
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.schema import BackgroundJob
+from consolidation.extract import process_alive
 
 if TYPE_CHECKING:
     from consolidation.pipeline import Pipeline, RevalidateResult
@@ -95,6 +97,7 @@ class JobService:
                         done=0,
                         result={},
                         pid=os.getpid(),
+                        host=socket.gethostname()[:255],
                     )
                     session.add(job)
                     session.flush()
@@ -202,6 +205,8 @@ class JobService:
         return job
 
     def _stale(self, job: BackgroundJob) -> bool:
+        if job.host == socket.gethostname()[:255] and job.pid and not process_alive(job.pid):
+            return True  # its process died here: no need to wait for the heartbeat to age
         beat = job.heartbeat_at
         if beat.tzinfo is None:
             beat = beat.replace(tzinfo=UTC)
@@ -234,6 +239,37 @@ def revalidation_summary(result: RevalidateResult) -> dict[str, Any]:
         "still_quarantined": result.still_quarantined,
         "new_issues": result.new_issues,
     }
+
+
+@contextmanager
+def exclusive(engine: sa.Engine, kind: str, key: str, *, actor: str) -> Iterator[int]:
+    """Hold the lock ``key`` while the block runs, as a job of ``kind`` with a heartbeat: a
+    second holder, in this process or another, on this machine or another, is refused with
+    ``JobRunning`` (one line); a holder that died is taken over."""
+    jobs = JobService(engine)
+    job_id = jobs.claim(kind, actor=actor, lock_key=key)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT.total_seconds()):
+            try:
+                jobs.progress(job_id)
+            except sa.exc.SQLAlchemyError as exc:  # a busy store: the next beat will do
+                logger.warning("job %s heartbeat failed: %s", job_id, type(exc).__name__)
+
+    ticker = threading.Thread(target=beat, name=f"lock-{key}", daemon=True)
+    ticker.start()
+    try:
+        yield job_id
+    except BaseException as exc:
+        stop.set()
+        text = str(exc).strip()
+        jobs.fail(job_id, text.splitlines()[0][:500] if text else type(exc).__name__,
+                  actor=actor)  # fmt: skip
+        raise
+    finally:
+        stop.set()
+    jobs.finish(job_id, {}, actor=actor)
 
 
 class JobProgress:

@@ -94,6 +94,12 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=True),
         sa.Column("result", sa.JSON(), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=True),
+        sa.Column(
+            "host",
+            sa.String(length=255),
+            nullable=True,
+            comment="With pid: a holder dead on this host is taken over at once",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_background_job")),
         sa.UniqueConstraint("lock_key", name=op.f("uq_background_job_lock_key")),
     )
