@@ -37,15 +37,19 @@ def test_a_second_job_is_refused_while_one_runs_even_from_another_process(
     empty: Pipeline,
 ) -> None:
     url = empty.settings.store.url
-    claimed = subprocess.run(
+    # another process claims the lock and stays alive (a holder that died is taken over)
+    holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, sqlalchemy as sa\n"
          "from consolidation.pipeline.jobs import JobService\n"
-         "print(JobService(sa.create_engine(sys.argv[1])).claim('revalidate', actor='cli'))",
+         "print(JobService(sa.create_engine(sys.argv[1])).claim('revalidate', actor='cli'),"
+         " flush=True)\n"
+         "sys.stdin.read()",
          url],
-        capture_output=True, text=True, check=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    held = int(claimed.stdout.strip())
+    assert holder.stdout is not None and holder.stdin is not None
+    held = int(holder.stdout.readline().strip())
     service = jobs.JobService(empty.engine)
     with pytest.raises(jobs.JobRunning, match=rf"job {held}, started by cli"):
         service.claim(jobs.REVALIDATE, actor="amal")
@@ -61,6 +65,8 @@ def test_a_second_job_is_refused_while_one_runs_even_from_another_process(
     assert again != held
     assert _count(empty.engine, "SELECT COUNT(*) FROM audit_event WHERE action='job.started'") == 2
     assert _count(empty.engine, "SELECT COUNT(*) FROM audit_event WHERE action='job.finished'") == 1
+    holder.stdin.close()
+    holder.wait(timeout=30)
 
 
 def test_a_job_whose_heartbeat_stopped_is_interrupted_and_its_lock_taken_over(
