@@ -248,6 +248,20 @@ def exclusive(engine: sa.Engine, kind: str, key: str, *, actor: str) -> Iterator
     ``JobRunning`` (one line); a holder that died is taken over."""
     jobs = JobService(engine)
     job_id = jobs.claim(kind, actor=actor, lock_key=key)
+    stop = _heartbeat(jobs, job_id)
+    try:
+        yield job_id
+    except BaseException as exc:
+        stop.set()
+        jobs.fail(job_id, _failure(exc), actor=actor)
+        raise
+    finally:
+        stop.set()
+    jobs.finish(job_id, {}, actor=actor)
+
+
+def _heartbeat(jobs: JobService, job_id: int) -> threading.Event:
+    """A thread beating the job's heartbeat until the returned event is set."""
     stop = threading.Event()
 
     def beat() -> None:
@@ -257,19 +271,15 @@ def exclusive(engine: sa.Engine, kind: str, key: str, *, actor: str) -> Iterator
             except sa.exc.SQLAlchemyError as exc:  # a busy store: the next beat will do
                 logger.warning("job %s heartbeat failed: %s", job_id, type(exc).__name__)
 
-    ticker = threading.Thread(target=beat, name=f"lock-{key}", daemon=True)
-    ticker.start()
-    try:
-        yield job_id
-    except BaseException as exc:
-        stop.set()
-        text = str(exc).strip()
-        jobs.fail(job_id, text.splitlines()[0][:500] if text else type(exc).__name__,
-                  actor=actor)  # fmt: skip
-        raise
-    finally:
-        stop.set()
-    jobs.finish(job_id, {}, actor=actor)
+    threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True).start()
+    return stop
+
+
+def _failure(exc: BaseException) -> str:
+    """A failed job's one line: our own errors' words, the type alone of any other (its text
+    may hold a value of a record)."""
+    text = str(exc).strip() if isinstance(exc, ConsolidationError) else ""
+    return text.splitlines()[0][:500] if text else type(exc).__name__
 
 
 class JobProgress:
@@ -340,26 +350,14 @@ def _run(
 ) -> None:
     """Run ``work`` with a heartbeat, and end the job done or failed (never both, never
     neither: a failure to record is logged)."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(HEARTBEAT.total_seconds()):
-            try:
-                jobs.progress(job_id)
-            except sa.exc.SQLAlchemyError as exc:  # a busy store: the next beat will do
-                logger.warning("job %s heartbeat failed: %s", job_id, type(exc).__name__)
-
-    ticker = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
-    ticker.start()
+    stop = _heartbeat(jobs, job_id)
     try:
         result = work(pipeline, jobs, job_id, actor)
     except Exception as exc:  # noqa: BLE001 - the job's boundary: recorded as failed
         # the type only: an exception's text may hold a value of a record
         logger.error("job %s (%s) failed: %s", job_id, actor, type(exc).__name__)
-        message = str(exc) if isinstance(exc, ConsolidationError) else type(exc).__name__
         stop.set()
-        jobs.fail(job_id, message.splitlines()[0][:500] if message else type(exc).__name__,
-                  actor=actor)  # fmt: skip
+        jobs.fail(job_id, _failure(exc), actor=actor)
         return
     finally:
         stop.set()
