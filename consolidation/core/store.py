@@ -29,6 +29,11 @@ def store_url(settings: StoreSettings) -> sa.URL:
         url = sa.make_url(settings.url)
     except sa.exc.ArgumentError:
         raise StoreError(f"store URL {settings.url!r} is not a SQLAlchemy URL") from None
+    if settings.password is not None and url.get_backend_name() == "sqlite":
+        raise StoreError(
+            "CONSOLIDATION_STORE__PASSWORD is set but the store is a SQLite file, which takes "
+            "no password; unset it, or point CONSOLIDATION_STORE__URL at PostgreSQL"
+        )
     if settings.password is not None:
         url = url.set(password=settings.password.get_secret_value())
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
