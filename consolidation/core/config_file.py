@@ -77,6 +77,14 @@ def read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else "?"
         raise ConfigError(f"{path}:{line}: not valid YAML: {exc.problem}") from None
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        raise ConfigError(
+            f"{path}: not valid YAML: character #x{exc.character:04x} is not allowed (at "
+            f"character {exc.position})"
+        ) from None
+    except yaml.YAMLError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{path}: not valid YAML: {first}") from None
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply to be a config or mapping file") from None
     lines: dict[tuple[Any, ...], int] = {}
