@@ -1,6 +1,10 @@
 """The quarantine service: what stewards and ministries do with the quarantine, whoever calls
-(the CLI today, the web app next). Every read takes a ministry scope, every change is checked
-against it, names the version it saw (optimistic locking) and is recorded in the audit log.
+(the CLI and the web app). Every read takes a ministry scope, every change is checked against
+it, names the version it saw (optimistic locking) and is recorded in the audit log.
+
+One class, the quarantine's one public face, which is why this module is long: each method is
+a short scoped query or change, and the work behind the larger ones lives beside it (queries,
+bulk, export, returned and roundtrip, pairs, history).
 """
 
 from __future__ import annotations
@@ -41,12 +45,12 @@ from consolidation.quarantine.queries import (
     status_of,
 )
 from consolidation.quarantine.records import unreadable
+from consolidation.quarantine.returned import read_workbook
 from consolidation.quarantine.roundtrip import (
     RecordCheck,
     WorkbookApplied,
     WorkbookDiff,
     preview,
-    read_workbook,
 )
 
 DECISIONS = {

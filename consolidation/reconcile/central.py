@@ -4,6 +4,11 @@ Odoo is asked for sums, never for every line: one ``read_group`` per ministry ov
 (or its company in the multi-company mode) by account, month and move state. Only a cell that
 differs is drilled into: its moves' sums (one grouped read), their external ids, and the lines of
 the entries that differ. Posted moves are compared; draft and cancelled ones are reported apart.
+
+Long because ``CentralLevel`` is one object over one Odoo and one store session: the owners it
+resolves once (journal or company, account ids) serve the ledger, the drill-down, the opening
+balances and the headcount alike. The drill-down (``_store_entries`` … ``_difference``) is the
+part that could stand in a module of its own, handed those resolved owners.
 """
 
 from __future__ import annotations

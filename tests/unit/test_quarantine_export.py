@@ -20,7 +20,7 @@ from consolidation.quarantine.export import (
     sheet_name,
     write_workbook,
 )
-from consolidation.quarantine.roundtrip import WorkbookRefused, read_workbook
+from consolidation.quarantine.returned import WorkbookRefused, read_workbook
 
 RULES = [
     ("employee.iban.valid", "employee", "iban", "error"),
