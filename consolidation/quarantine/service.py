@@ -348,7 +348,7 @@ class QuarantineService:
         if status:
             query = query.where(table.c.status == status)
         with self._session() as session:
-            ministries = _ministries_of_sources(session)
+            ministries = pairs.source_ministries(session)
             rows = [dict(row._mapping) for row in session.execute(query)]
         if scope is None:
             return rows
@@ -356,7 +356,10 @@ class QuarantineService:
         return [
             row
             for row in rows
-            if {_ministry(ministries, row["record_a"]), _ministry(ministries, row["record_b"])}
+            if {
+                pairs.ministry_of(ministries, row["record_a"]),
+                pairs.ministry_of(ministries, row["record_b"]),
+            }
             & allowed
         ]
 
@@ -372,9 +375,9 @@ class QuarantineService:
             row = session.execute(sa.select(table).where(table.c.id == review_id)).one_or_none()
             if row is None:
                 raise QuarantineError(f"no review pair {review_id}")
-            ministries = _ministries_of_sources(session)
+            ministries = pairs.source_ministries(session)
             for record in (row.record_a, row.record_b):
-                _in_scope(scope, _ministry(ministries, record), f"review pair {review_id}")
+                _in_scope(scope, pairs.ministry_of(ministries, record), f"review pair {review_id}")
             session.execute(
                 sa.update(table)
                 .where(table.c.id == review_id)
@@ -473,19 +476,3 @@ def _same_version(what: str, row: ValidationIssue | QuarantineRecord, seen: int 
             f"{what} changed since you read it (version {row.version}, you saw {seen}; last "
             f"changed by {row.updated_by or 'the pipeline'}); reload and try again"
         )
-
-
-def _ministries_of_sources(session: Session) -> dict[str, str]:
-    return {
-        source: ministry
-        for source, ministry in session.execute(
-            sa.select(SourceSystem.code, Ministry.code).join(
-                Ministry, Ministry.id == SourceSystem.ministry_id
-            )
-        )
-    }
-
-
-def _ministry(ministries: dict[str, str], record: str) -> str | None:
-    """The ministry of a match record id (``source|key``)."""
-    return ministries.get(record.split("|", 1)[0])
