@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from connectors.base import Connector, ConnectorError
+from consolidation.core.secrets import reveal
 from consolidation.core.sources import SourceSpec, SqlEntity, SqlSource, secret_from_env
 from consolidation.core.types import CHUNK_ROWS, ReadLimits
 
@@ -282,7 +283,7 @@ class SqlConnector(Connector):
         if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
             connect_args["connect_timeout"] = _CONNECT_TIMEOUT_SECONDS
         if self._secret is not None:
-            url = url.set(password=self._secret.get_secret_value())
+            url = url.set(password=reveal(self._secret))
         try:
             self._engine = sa.create_engine(url, connect_args=connect_args)
         except (sa.exc.NoSuchModuleError, ImportError) as exc:
@@ -304,10 +305,9 @@ class SqlConnector(Connector):
         return url.set(database=str(path))
 
     def _db_error(self, what: str, exc: Exception) -> ConnectorError:
+        if self._secret is not None:
+            reveal(self._secret)  # so that the error's constructor masks it wherever it appears
         message = driver_message(exc)
-        secret = self._secret.get_secret_value() if self._secret is not None else ""
-        if secret:
-            message = message.replace(secret, "***")
         invalidated = isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
         transient = invalidated or any(marker in message.lower() for marker in _TRANSIENT_MARKERS)
         return self.error(f"{what}: {message}", transient=transient)

@@ -22,6 +22,7 @@ from consolidation.cli import (  # noqa: F401 - they register
 )
 from consolidation.cli.common import app, err_console
 from consolidation.core.errors import ConsolidationError
+from consolidation.core.secrets import install_log_filter
 from consolidation.core.settings import Settings
 
 
@@ -35,6 +36,7 @@ def main() -> None:
         level=getattr(logging, settings_level.upper(), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_filter()  # no credential reaches a log line, whatever a driver wrote
     try:
         app()
     except ConsolidationError as exc:

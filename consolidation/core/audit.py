@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from consolidation.core.schema import AuditEvent, table_of
+from consolidation.core.secrets import scrub
 
 
 class Event(enum.StrEnum):
@@ -80,8 +81,16 @@ def _row(
         "action": Event(event).value,
         "target_type": target_type,
         "target_id": str(target_id),
-        "detail": dict(detail),
+        "detail": {k: _scrubbed(k, v) for k, v in detail.items()},
     }
+
+
+_FREE_TEXT = frozenset({"error", "message", "reason", "url"})
+
+
+def _scrubbed(key: str, value: Any) -> Any:
+    """A free-text detail (an error, a message) with credentials masked; a driver wrote it."""
+    return scrub(value) if key in _FREE_TEXT and isinstance(value, str) else value
 
 
 def record(

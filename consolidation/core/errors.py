@@ -1,11 +1,14 @@
 """The root of every error a user may see.
 
-``str(error)`` is always one line that names what was wrong and what was expected; the CLI prints
-it without a traceback. ``transient`` marks what may be retried (network, a busy server, a
-serialization failure) apart from what must stop (bad credentials, unknown table or field).
+``str(error)`` is always one line that names what was wrong and what was expected, with any
+credential masked (``core.secrets``); the CLI prints it without a traceback. ``transient`` marks
+what may be retried (network, a busy server, a serialization failure) apart from what must stop
+(bad credentials, unknown table or field).
 """
 
 from __future__ import annotations
+
+from consolidation.core.secrets import scrub
 
 
 class ConsolidationError(Exception):
@@ -14,7 +17,7 @@ class ConsolidationError(Exception):
     transient: bool = False
 
     def __init__(self, message: str, *, transient: bool | None = None) -> None:
-        super().__init__(" ".join(message.split()))
+        super().__init__(scrub(" ".join(message.split())))
         if transient is not None:
             self.transient = transient
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import SecretStr
 
 from consolidation.core.errors import ConsolidationError
+from consolidation.core.secrets import reveal
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ class XmlRpcTransport:
                 self._proxy("common").authenticate,
                 self.database,
                 self.login,
-                self._password.get_secret_value(),
+                reveal(self._password),
                 {},
             )
             if not uid:
@@ -174,7 +175,7 @@ class XmlRpcTransport:
             self._proxy("object").execute_kw,
             self.database,
             uid,
-            self._password.get_secret_value(),
+            reveal(self._password),
             model,
             method,
             list(args),

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session, sessionmaker
 
 from consolidation.core.errors import StoreError
+from consolidation.core.secrets import reveal
 from consolidation.core.settings import StoreSettings
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def store_url(settings: StoreSettings) -> sa.URL:
             "no password; unset it, or point CONSOLIDATION_STORE__URL at PostgreSQL"
         )
     if settings.password is not None:
-        url = url.set(password=settings.password.get_secret_value())
+        url = url.set(password=reveal(settings.password))
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     return url

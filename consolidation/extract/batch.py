@@ -29,6 +29,7 @@ from consolidation.core.schema import (
     RawChunkFile,
     SourceSystem,
 )
+from consolidation.core.secrets import scrub
 from consolidation.core.sources import SourceSpec
 from consolidation.core.types import ControlTotals, ProgressSink
 from consolidation.extract.exceptions import ExtractError
@@ -245,7 +246,7 @@ def fail_batch(engine: sa.Engine, batch_id: int, exc: BaseException, actor: str)
         # one line: a driver's error goes on with the statement and its parameters (values of
         # records), which have no place in a batch's message or the audit log
         text = str(exc).strip()
-        line = text.splitlines()[0][:500] if text else type(exc).__name__
+        line = scrub(text.splitlines()[0][:500]) if text else type(exc).__name__
         batch.message = line
         audit.record(session, actor, audit.Event.BATCH_FAILED, "batch", batch_id, error=line)
     log.info("batch %s failed: %s", batch_id, exc)  # the caller reports it, once

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from consolidation.core.secrets import reveal
 from consolidation.core.settings import NotifySettings
 from consolidation.core.sources import ContactSpec
 from consolidation.notify.digest import Digest
@@ -117,7 +118,7 @@ class SmtpChannel:
                     )
                     raise NotifyError(f"the SMTP server {where} offers no login{hint}")
                 password = settings.smtp_password
-                smtp.login(settings.smtp_user, password.get_secret_value() if password else "")
+                smtp.login(settings.smtp_user, reveal(password) if password else "")
         except smtplib.SMTPAuthenticationError as exc:
             raise NotifyError(
                 f"the SMTP server {where} refused the login of {settings.smtp_user!r}: "
@@ -182,7 +183,7 @@ class SmsGatewayChannel:
         text = sms_text(digest)
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self.token is not None:
-            headers["Authorization"] = f"Bearer {self.token.get_secret_value()}"
+            headers["Authorization"] = f"Bearer {reveal(self.token)}"
         for number in to:
             body = json.dumps({"to": number, "text": text}, ensure_ascii=False).encode()
             request = urllib.request.Request(  # noqa: S310 - http(s) only, checked on creation
