@@ -99,8 +99,11 @@ class Connector(ABC):
         columns = self._open(entity)
         self._check_columns(entity, columns)
         totals = self.totals[entity] = ControlTotals()
+        rows_before = 0
         for number, chunk in enumerate(self._frames(entity, since=since), start=1):
-            table = chunk if isinstance(chunk, pa.Table) else text_table(chunk)
+            table = chunk if isinstance(chunk, pa.Table) else self._text(entity, chunk, rows_before)
+            self._refuse_nul(entity, table, rows_before)
+            rows_before += table.num_rows
             table = table.append_column(SOURCE_KEY, source_keys(table, spec.key))
             totals.add_chunk(table, spec.control)
             yield RawChunk(source=self.name, entity=entity, number=number, table=table)
@@ -131,6 +134,67 @@ class Connector(ABC):
     def _where(self, entity: str) -> str:
         """How the entity is named in errors (a table, a file and header line, a model)."""
         return f"entity {entity!r}"
+
+    def _text(self, entity: str, frame: pd.DataFrame, rows_before: int) -> pa.Table:
+        """The chunk as text, or one line naming the row and field whose value is no text: a
+        driver's undecodable bytes (kept as surrogates) cannot be stored or shown."""
+        try:
+            return text_table(frame)
+        except (UnicodeEncodeError, pa.ArrowException) as exc:
+            for position, row in enumerate(frame.itertuples(index=False, name=None)):
+                for column, value in zip(frame.columns, row, strict=True):
+                    if isinstance(value, str) and not _encodes(value):
+                        raise self._unrepresentable(
+                            entity,
+                            self._row_name(
+                                entity,
+                                dict(zip(frame.columns, row, strict=True)),
+                                rows_before,
+                                position,
+                            ),
+                            str(column),
+                            "holds bytes that are not text in the source's encoding",
+                        ) from None
+            raise self.error(
+                f"{self._where(entity)}: a value could not be read as text ({type(exc).__name__})"
+            ) from None
+
+    def _refuse_nul(self, entity: str, table: pa.Table, rows_before: int) -> None:
+        """A NUL character is no text a store holds (PostgreSQL refuses it): one line naming
+        the row and field, checked in C per column."""
+        first: tuple[int, str] | None = None
+        for name in table.column_names:
+            column = table.column(name)
+            if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+                continue
+            found = pc.match_substring(column, "\x00")
+            if pc.any(found).as_py():
+                position = int(np.flatnonzero(found.to_numpy(zero_copy_only=False) == True)[0])  # noqa: E712
+                first = min(first, (position, name)) if first else (position, name)
+        if first is not None:
+            position, name = first
+            raise self._unrepresentable(
+                entity,
+                self._row_name(
+                    entity, table.slice(position, 1).to_pylist()[0], rows_before, position
+                ),
+                name,
+                "holds a NUL character, which no text field can hold",
+            )
+
+    def _row_name(self, entity: str, row: dict[str, Any], rows_before: int, position: int) -> str:
+        key = self.entity_spec(entity).key
+        values = [row.get(column) for column in key]
+        shown = "|".join("" if v is None else str(v) for v in values)
+        where = f"row {rows_before + position + 1}"
+        if any(v is not None for v in values) and _encodes(shown) and "\x00" not in shown:
+            where += f" (key {shown!r})"
+        return where
+
+    def _unrepresentable(self, entity: str, row: str, field: str, what: str) -> ConnectorError:
+        return self.error(
+            f"{self._where(entity)}, {row}, field {field!r} {what}; clean the value at the source"
+        )
 
     def _check_columns(self, entity: str, columns: list[str]) -> None:
         spec = self.entity_spec(entity)
@@ -166,6 +230,14 @@ def source_keys(table: pa.Table, key: list[str]) -> pa.Array:
     ):
         texts[position] = _content_key(tuple(row.values()))
     return pa.array(texts, type=pa.string())
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _content_key(row: tuple[Any, ...]) -> str:

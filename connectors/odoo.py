@@ -73,6 +73,7 @@ class OdooConnector(Connector):
         converters = [field_converter(self._types[entity].get(field, "char")) for field in fields]
         domain = self._domain(spec, since)
         last_id = 0
+        read = 0
         while True:
             records: list[dict[str, Any]] = self._call(
                 entity,
@@ -87,11 +88,36 @@ class OdooConnector(Connector):
                 return
             data: dict[str, list[str | None]] = {"id": [str(record["id"]) for record in records]}
             for field, convert in zip(fields, converters, strict=True):
-                data[field] = [convert(record[field]) for record in records]
+                try:
+                    data[field] = [convert(record[field]) for record in records]
+                except (TypeError, ValueError, IndexError, KeyError):
+                    raise self._odd_value(entity, records, field, convert, read) from None
             yield pd.DataFrame(data, columns=_columns(spec), dtype=object)
+            read += len(records)
             if len(records) < self.chunk_size:
                 return
             last_id = int(records[-1]["id"])
+
+    def _odd_value(
+        self,
+        entity: str,
+        records: list[dict[str, Any]],
+        field: str,
+        convert: Convert,
+        read: int,
+    ) -> ConnectorError:
+        """One line naming the record and field whose value has a shape its type does not
+        allow (a server's customization, a broken record)."""
+        for position, record in enumerate(records):
+            try:
+                convert(record.get(field))
+            except (TypeError, ValueError, IndexError, KeyError):
+                row = f"row {read + position + 1} (id {record.get('id')!r})"
+                kind = self._types[entity].get(field, "char")
+                shape = type(record.get(field)).__name__
+                what = f"holds a value of type {shape}, which its {kind} field cannot hold"
+                return self._unrepresentable(entity, row, field, what)
+        return self.error(f"{self._where(entity)}: field {field!r} could not be read as text")
 
     def _where(self, entity: str) -> str:
         spec = self._entity(entity)

@@ -291,6 +291,8 @@ class SqlConnector(Connector):
                 f"URL {self._display_url()} needs a database driver that is not installed "
                 f"({_first_line(str(exc))})"
             ) from None
+        if url.get_backend_name() == "sqlite":
+            sa.event.listen(self._engine, "connect", _lenient_sqlite_text)
         return self._engine
 
     def _sqlite_file(self, url: sa.URL) -> sa.URL:
@@ -311,6 +313,13 @@ class SqlConnector(Connector):
         invalidated = isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
         transient = invalidated or any(marker in message.lower() for marker in _TRANSIENT_MARKERS)
         return self.error(f"{what}: {message}", transient=transient)
+
+
+def _lenient_sqlite_text(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite holds whatever bytes were written as TEXT. Undecodable ones are kept (as
+    surrogates) rather than failing the whole read, so that the connector can name the row and
+    field that holds them."""
+    dbapi_connection.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
 
 
 def from_clause(spec: SqlEntity, columns: list[str]) -> sa.FromClause:

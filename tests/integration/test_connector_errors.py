@@ -387,3 +387,46 @@ def test_odoo_control_column_not_among_fields(
         error
     )
     assert "'salary'" in str(error)
+
+
+# Values no connector can represent as text: one line naming source, entity, row and field
+
+
+def test_undecodable_bytes_in_sqlite_name_the_row_and_field(tmp_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "hr.db") as database:
+        database.execute("CREATE TABLE employee (emp_no TEXT, name TEXT)")
+        database.execute("INSERT INTO employee VALUES ('E1', 'Ali')")
+        database.execute("INSERT INTO employee VALUES ('E2', CAST(x'c328ff' AS TEXT))")
+    config = source(
+        "sql", {"employee": {"key": ["emp_no"], "table": "employee"}}, url="sqlite:///hr.db"
+    )
+    message = str(failure(config, base_dir=tmp_path))
+    assert "table 'employee'" in message
+    assert "row 2 (key 'E2'), field 'name' holds bytes that are not text" in message
+
+
+def test_a_nul_character_from_mariadb_names_the_row_and_field(mariadb_url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(mariadb_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS nul_employee")
+        connection.exec_driver_sql("CREATE TABLE nul_employee (emp_no VARCHAR(5), note BLOB)")
+        connection.exec_driver_sql(
+            "INSERT INTO nul_employee VALUES ('E1', 'fine'), ('E2', x'41004200')"
+        )
+    engine.dispose()
+    config = source(
+        "sql", {"employee": {"key": ["emp_no"], "table": "nul_employee"}}, url=mariadb_url
+    )
+    message = str(failure(config))
+    assert "row 2 (key 'E2'), field 'note' holds a NUL character" in message
+
+
+def test_a_nul_character_in_a_csv_names_the_row_and_field(tmp_path: Path) -> None:
+    (tmp_path / "hr.csv").write_bytes(b"emp_no,name\nE1,Ali\nE2,Sa\x00ra\n")
+    config = source("csv", {"employee": {"key": ["emp_no"], "path": "hr.csv"}})
+    message = str(failure(config, base_dir=tmp_path))
+    assert "row 2 (key 'E2'), field 'name' holds a NUL character" in message
