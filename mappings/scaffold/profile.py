@@ -99,8 +99,9 @@ class ColumnProfile:
     counts: Counter[str] = field(repr=False)
     """Each distinct trimmed value and how often it occurs."""
     shares: dict[str, float]
-    """The part of the non-blank values of each kind: int, amount, decimal, cpr, iban, email,
-    phone, arabic, latin, spaces."""
+    """The part of the non-blank values of each kind: int, amount, decimal, cpr, vat (15
+    digits), cr (a commercial registration, 12345-1), iban, email, phone, arabic, latin,
+    spaces."""
     arabic_digits: int = 0
     arabic_separators: int = 0
     thousands: int = 0
@@ -163,9 +164,11 @@ def profile(name: str, values: Iterable[str | None]) -> ColumnProfile:
             "amount": bool(_AMOUNT.fullmatch(plain)) or comma,
             "decimal": "." in plain and bool(_AMOUNT.fullmatch(plain)),
             "cpr": bool(re.fullmatch(r"[0-9]{9}", compact)),
+            "vat": bool(re.fullmatch(r"[0-9]{15}", compact)),
+            "cr": bool(re.fullmatch(r"[0-9]{2,6}-[0-9]{1,2}", plain)),
             "iban": bool(_IBAN.fullmatch(compact.upper())),
             "email": bool(_EMAIL.fullmatch(text)),
-            "phone": bool(_PHONE.fullmatch(plain)) and 7 <= len(re.sub(r"\D", "", plain)) <= 15,
+            "phone": bool(_PHONE.fullmatch(plain)) and 8 <= len(re.sub(r"\D", "", plain)) <= 15,
             "arabic": bool(_ARABIC_LETTER.search(text)),
             "latin": bool(_LATIN_LETTER.search(text)),
             "spaces": " " in text,

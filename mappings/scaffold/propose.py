@@ -18,6 +18,7 @@ from typing import Any
 
 from consolidation.core.money import CURRENCY, SCALE
 from consolidation.core.unified import ENTITIES, EntitySchema, FieldType
+from mappings.scaffold.content import by_content
 from mappings.scaffold.draft import (
     ColumnNote,
     Draft,
@@ -86,15 +87,21 @@ def scaffold(
     entities: list[EntityDraft] = []
     skipped: list[SkippedEntity] = []
     profiles: dict[str, dict[str, ColumnProfile]] = {}
+    chosen: list[tuple[RawSample, str, str]] = []
     for sample in samples:
         columns = {c: profile(c, sample.values.get(c, ())) for c in sample.columns}
         profiles[sample.entity] = columns
         choice = _target(sample, columns, domain)
         if isinstance(choice, SkippedEntity):
             skipped.append(choice)
-            continue
-        target, why = choice
-        entities.append(_entity(sample, columns, target, why))
+        else:
+            chosen.append((sample, *choice))
+    keys: dict[str, set[str]] = {}
+    for sample, target, _ in chosen:
+        if len(sample.key) == 1 and sample.key[0] in profiles[sample.entity]:
+            keys.setdefault(target, set()).update(profiles[sample.entity][sample.key[0]].counts)
+    for sample, target, why in chosen:
+        entities.append(_entity(sample, profiles[sample.entity], target, why, keys))
     raw_names = declared or [sample.entity for sample in samples]
     tabled = {named for name in raw_names if (named := _named(name, domain)) is not None}
     entities = _with_derived(entities, profiles, tabled)
@@ -154,7 +161,7 @@ def content_fit(field: str, kind: FieldType, column: ColumnProfile) -> float | N
             return 0.2
         return 0.0 if column.share("int") >= 0.8 else None
     if field == "phone":
-        return 0.1 if column.share("phone") >= 0.8 else None
+        return 0.1 if column.share("phone") >= 0.8 and not column.is_date else None
     if field in ARABIC_FIELDS:
         return 0.1 if column.share("arabic") >= 0.5 else None
     if field in LATIN_FIELDS:
@@ -265,7 +272,11 @@ def _same_key_place(schema: EntitySchema, field: str, column: str, key: Sequence
 
 
 def _entity(
-    sample: RawSample, columns: Mapping[str, ColumnProfile], target: str, why: str
+    sample: RawSample,
+    columns: Mapping[str, ColumnProfile],
+    target: str,
+    why: str,
+    keys: Mapping[str, set[str]],
 ) -> EntityDraft:
     schema = ENTITIES[target]
     found = _assign(schema, columns, sample.key)
@@ -275,16 +286,16 @@ def _entity(
         reason = f"named {column.name!r}" + (", the source key" if keyed else "")
         fields[name] = _field(name, schema, (column,), f"{reason}; {describe(column)}", "name")
     taken = {column.name for column, _ in found.values()}
-    for name, kind, least in (("iban", "iban", 0.9), ("email", "email", 0.9)):
-        _by_content(schema, fields, columns, taken, name, kind, least)
-    if "national_id" in schema.fields and "national_id" not in fields:
-        _by_content(schema, fields, columns, taken, "national_id", "cpr", 0.9)
     for name, script in (("name_ar", "arabic"), ("name_en", "latin")):
         if name in schema.fields and name not in fields:
             parts = _name_parts(columns, taken, script)
             if len(parts) >= 2:
                 fields[name] = _joined(name, parts)
                 taken.update(column.name for column in parts)
+    guesses = by_content(schema, columns, taken, set(fields), sample.key, keys)
+    for name, column, reason in guesses:
+        fields[name] = _field(name, schema, (column,), reason, "content")
+        taken.add(column.name)
     _period_from_date(schema, fields)
     if target == "journal_line" and "currency" not in fields:
         fields["currency"] = FieldDraft(
@@ -298,29 +309,6 @@ def _entity(
     draft = EntityDraft(sample.entity, target, ordered, why, sample_rows=sample.rows)
     _complete(draft, schema)
     return draft
-
-
-def _by_content(
-    schema: EntitySchema,
-    fields: dict[str, FieldDraft],
-    columns: Mapping[str, ColumnProfile],
-    taken: set[str],
-    name: str,
-    kind: str,
-    least: float,
-) -> None:
-    """Propose ``name`` from a column no name matched whose values are nearly all ``kind``."""
-    if name not in schema.fields or name in fields:
-        return
-    for column in columns.values():
-        if column.name in taken or column.empty or column.share(kind) < least:
-            continue
-        if kind == "cpr" and column.distinct < 0.5 * column.count:
-            continue
-        why = f"found by content only: {describe(column)}"
-        fields[name] = _field(name, schema, (column,), why, "content")
-        taken.add(column.name)
-        return
 
 
 def _name_parts(

@@ -193,6 +193,7 @@ ARABIC: dict[str, str] = {
     "هويه": "identity",
     "مدني": "national",
     "سكاني": "national",
+    "سكانيه": "national",
     "بطاقه": "identity",
     "موظف": "employee",
     "وظيفي": "employee",
@@ -218,7 +219,7 @@ ARABIC: dict[str, str] = {
     "ميلاد": "birth",
     "الميلاد": "birth",
     "جنس": "gender",
-    "نوع": "gender",
+    "نوع": "type",
     "جنسيه": "nationality",
     "قسم": "department",
     "اداره": "department",
@@ -276,6 +277,12 @@ ARABIC: dict[str, str] = {
     "ماليه": "fiscal",
     "رئيسي": "parent",
     "تابع": "parent",
+    "تابعه": "parent",
+    "ام": "parent",
+    "رصيد": "balance",
+    "بدايه": "min",
+    "نهايه": "max",
+    "بدل": "component",
     "ادني": "min",
     "اعلي": "max",
     "اقصي": "max",
@@ -314,7 +321,8 @@ def normalize_arabic(text: str) -> str:
 
 
 def _arabic_word(word: str) -> str:
-    for form in (word, word.removeprefix("ال"), word.removeprefix("و"), word.removeprefix("بال")):
+    forms = (word, *(word.removeprefix(p) for p in ("ال", "بال", "لل", "و", "ب", "ل")))
+    for form in forms:
         if form in _ARABIC:
             return _ARABIC[form]
     return word.removeprefix("ال") if len(word) > 4 else word
@@ -373,11 +381,11 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
         "cpr id",
         "id card",
     ),
-    "name_ar": ("name arabic", "full name arabic", "arabic"),
-    "name_en": ("name english", "full name english", "english"),
+    "name_ar": ("name arabic", "full name arabic", "arabic", "name", "full name"),
+    "name_en": ("name english", "full name english", "english", "name", "full name"),
     "name": ("name", "description"),
-    "title_ar": ("title arabic", "position title arabic", "name arabic", "description arabic"),
-    "title_en": ("title english", "position title english", "name english", "description english"),
+    "title_ar": ("title arabic", "position title arabic", "name arabic", "title"),
+    "title_en": ("title english", "position title english", "name english", "title"),
     "birth_date": ("birth", "birth date", "date birth"),
     "gender": ("gender",),
     "nationality": ("nationality",),
@@ -451,9 +459,12 @@ REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("journal_line", "vendor_no"): ("vendor", "vendor_no"),
     ("opening_balance", "account_code"): ("account", "code"),
     ("payroll_line", "employee_no"): ("employee", "employee_no"),
+    ("org_unit", "parent_code"): ("org_unit", "code"),
+    ("account", "parent_code"): ("account", "code"),
 }
-"""A field that names a record of another entity: a source without that entity's own table may
-derive it (``distinct: true``) from the distinct values of the referring column."""
+"""A field that names a record of another entity (or of its own): its values are that entity's
+keys, and a source without that entity's own table may derive it (``distinct: true``) from the
+distinct values of the referring column."""
 
 SHARED_FIELDS: dict[str, tuple[str, ...]] = {
     "journal_entry": ("entry_date", "period", "reference"),
@@ -544,13 +555,26 @@ COUNTRIES = _codes(
     }
 )
 
+ACCOUNT_TYPES = _codes(
+    {
+        "asset": ("asset", "assets", "أصول", "أصل"),
+        "liability": ("liability", "liabilities", "خصوم", "التزامات"),
+        "equity": ("equity", "net assets", "حقوق الملكية", "صافي الأصول"),
+        "income": ("income", "revenue", "revenues", "إيرادات", "ايراد"),
+        "expense": ("expense", "expenses", "expenditure", "مصروفات", "نفقات"),
+    }
+)
+"""Recognised to find an account type column by its values; the type is kept as written."""
+
 CODE_VOCABULARIES: dict[str, dict[str, str]] = {
     "gender": GENDERS,
     "status": STATUSES,
     "component": COMPONENTS,
     "nationality": COUNTRIES,
+    "account_type": ACCOUNT_TYPES,
 }
-"""Enumerated fields: a source's codes are translated by a ``code`` map the scaffold drafts."""
+"""Enumerated fields: a source's codes are translated by a ``code`` map the scaffold drafts
+(an account type is only recognised: it is kept, lower case)."""
 
 
 def known_code(field: str, value: str) -> str | None:

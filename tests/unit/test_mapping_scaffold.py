@@ -54,12 +54,35 @@ def frame(raw: RawSample) -> pd.DataFrame:
     return data
 
 
+FIRST_EN = {
+    "محمد": "Mohamed",
+    "فاطمة": "Fatima",
+    "جاسم": "Jasim",
+    "مريم": "Maryam",
+    "يوسف": "Yusuf",
+    "زينب": "Zainab",
+    "حسين": "Husain",
+    "نورة": "Noora",
+    "خالد": "Khalid",
+}
+PEOPLE = [
+    ("٨٥٠١٠١٢٣٤", "15/01/1985", "ذكر", "01/03/2010", "نشط", "١٬٢٥٠٫٥٠٠"),
+    ("900202345", "03/02/1990", "أنثى", "15/09/2015", "نشط", "980.000"),
+    ("٧٨٠٣٠٣٤٥٦", "28/03/1978", "ذكر", "02/01/2001", "موقوف", "1,450.250"),
+    ("880404567", "04/04/1988", "أنثى", "20/06/2012", "نشط", "٨٧٥٫٠٠٠"),
+    ("920505678", "19/05/1992", "ذكر", "07/11/2019", "منتهي", "720.000"),
+    ("830606789", "06/06/1983", "أنثى", "30/12/2008", "نشط", "1,100.000"),
+    ("910707890", "21/07/1991", "ذكر", "11/04/2016", "نشط", "690.500"),
+    ("870808901", "08/08/1987", "أنثى", "05/05/2011", "نشط", "1,020.000"),
+    ("950909012", "25/09/1995", "ذكر", "14/02/2020", "موقوف", "640.000"),
+]
+
 ARABIC_EMPLOYEES = [
     {
         "الرقم الوظيفي": f"E{n:03d}",
         "الرقم الشخصي": cpr,
-        "الاسم بالعربي": "محمد علي حسن",
-        "الاسم بالإنجليزي": "Mohamed Ali Hasan",
+        "الاسم بالعربي": f"{first} علي حسن",
+        "الاسم بالإنجليزي": f"{FIRST_EN[first]} Ali Hasan",
         "تاريخ الميلاد": birth,
         "الجنس": sex,
         "الجنسية": "بحريني",
@@ -72,19 +95,8 @@ ARABIC_EMPLOYEES = [
         "البريد الإلكتروني": f"e{n}@moh.gov.bh",
         "رقم الهاتف": "٣٣١٢٣٤٥٦",
     }
-    for n, (cpr, birth, sex, hired, status, salary) in enumerate(
-        [
-            ("٨٥٠١٠١٢٣٤", "15/01/1985", "ذكر", "01/03/2010", "نشط", "١٬٢٥٠٫٥٠٠"),
-            ("900202345", "03/02/1990", "أنثى", "15/09/2015", "نشط", "980.000"),
-            ("٧٨٠٣٠٣٤٥٦", "28/03/1978", "ذكر", "02/01/2001", "موقوف", "1,450.250"),
-            ("880404567", "04/04/1988", "أنثى", "20/06/2012", "نشط", "٨٧٥٫٠٠٠"),
-            ("920505678", "19/05/1992", "ذكر", "07/11/2019", "منتهي", "720.000"),
-            ("830606789", "06/06/1983", "أنثى", "30/12/2008", "نشط", "1,100.000"),
-            ("910707890", "21/07/1991", "ذكر", "11/04/2016", "نشط", "690.500"),
-            ("870808901", "08/08/1987", "أنثى", "05/05/2011", "نشط", "1,020.000"),
-            ("950909012", "25/09/1995", "ذكر", "14/02/2020", "موقوف", "640.000"),
-        ],
-        start=1,
+    for n, (first, (cpr, birth, sex, hired, status, salary)) in enumerate(
+        zip(FIRST_EN, PEOPLE, strict=True), start=1
     )
 ]
 
@@ -411,3 +423,46 @@ def test_a_column_name_reads_back_exactly(name: str) -> None:
 def test_the_draft_of_an_unrelated_domain_is_left_out() -> None:
     draft = draft_of(sample("employee", ARABIC_EMPLOYEES), domain="finance")
     assert not draft.entities and draft.skipped
+
+
+def test_opaque_column_names_are_placed_by_content() -> None:
+    """Headers that say nothing (col_1, col_2, ...): the key, the CPR, the IBAN, the e-mail, the
+    phone, the codes, the names by script, the dates by how early they fall, the salary."""
+    headers = {column: f"col_{n}" for n, column in enumerate(ARABIC_EMPLOYEES[0], start=1)}
+    rows = [{headers[column]: value for column, value in row.items()} for row in ARABIC_EMPLOYEES]
+    draft = draft_of(sample("employee", rows, key=("col_1",)))
+    placed = {f.name: f.columns[0] for f in draft.entities[-1].fields if f.columns}
+    back = {new: old for old, new in headers.items()}
+    assert {name: back[column] for name, column in placed.items()} == {
+        "employee_no": "الرقم الوظيفي",
+        "national_id": "الرقم الشخصي",
+        "name_ar": "الاسم بالعربي",
+        "name_en": "الاسم بالإنجليزي",
+        "birth_date": "تاريخ الميلاد",
+        "gender": "الجنس",
+        "nationality": "الجنسية",
+        "hire_date": "تاريخ التعيين",
+        "status": "الحالة",
+        "base_salary": "الراتب الأساسي",
+        "iban": "رقم الآيبان",
+        "email": "البريد الإلكتروني",
+        "phone": "رقم الهاتف",
+    }
+    assert all("found by content only" in f.why for f in draft.entities[-1].fields if f.columns)
+
+
+def test_a_column_of_another_entitys_keys_refers_to_it() -> None:
+    units = sample("units", [{"code": f"D{n}", "name": f"قسم {n}"} for n in range(5)], ("code",))
+    staff = [
+        {
+            "emp": str(n),
+            "x7": f"D{n % 5}",
+            "x8": f"D{(n + 1) % 5}",
+            "iban": "BH67BMAG00001299123456",
+        }
+        for n in range(10)
+    ]
+    draft = draft_of(units, sample("employee", staff, ("emp",)), declared=["units", "employee"])
+    assert [e.target for e in draft.entities] == ["org_unit", "employee"]
+    unit = proposal(draft, "org_unit_code", "employee")
+    assert unit.columns == ("x7",) and "its values are org_unit keys" in unit.why
