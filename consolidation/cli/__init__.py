@@ -15,6 +15,7 @@ from consolidation.cli import (  # noqa: F401 - they register
     central,
     demo,
     extract,
+    mappings,
     notify,
     reconcile,
     review,
