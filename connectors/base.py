@@ -10,7 +10,6 @@ under its ``kind`` when its class is defined; ``connectors.open_connector`` look
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,8 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from connectors.keys import SourceKeys
 from consolidation.core.errors import ConsolidationError
-from consolidation.core.sources import EntitySpec, SourceSpec
+from consolidation.core.sources import EntitySpec, KeyPart, SourceSpec
 from consolidation.core.types import (
     CHUNK_ROWS,
     SOURCE_KEY,
@@ -100,11 +100,12 @@ class Connector(ABC):
         self._check_columns(entity, columns)
         totals = self.totals[entity] = ControlTotals()
         rows_before = 0
+        keys = SourceKeys(spec.key)
         for number, chunk in enumerate(self._frames(entity, since=since), start=1):
             table = chunk if isinstance(chunk, pa.Table) else self._text(entity, chunk, rows_before)
             self._refuse_nul(entity, table, rows_before)
             rows_before += table.num_rows
-            table = table.append_column(SOURCE_KEY, source_keys(table, spec.key))
+            table = keys.add_to(table)
             totals.add_chunk(table, spec.control)
             yield RawChunk(source=self.name, entity=entity, number=number, table=table)
 
@@ -183,7 +184,7 @@ class Connector(ABC):
             )
 
     def _row_name(self, entity: str, row: dict[str, Any], rows_before: int, position: int) -> str:
-        key = self.entity_spec(entity).key
+        key = self.entity_spec(entity).key_columns()
         values = [row.get(column) for column in key]
         shown = "|".join("" if v is None else str(v) for v in values)
         where = f"row {rows_before + position + 1}"
@@ -207,29 +208,10 @@ class Connector(ABC):
             )
 
 
-def source_keys(table: pa.Table, key: list[str]) -> pa.Array:
-    """Key values joined by '|'; a record whose key is missing is keyed by a hash of its content."""
-    parts = [table.column(column) for column in key]
-    if len(parts) == 1:
-        keys = parts[0].combine_chunks()
-        missing = keys.is_null()
-    else:
-        keys = pc.binary_join_element_wise(
-            *parts, "|", null_handling="replace", null_replacement=""
-        ).combine_chunks()
-        missing = parts[0].is_null()
-        for part in parts[1:]:
-            missing = pc.and_(missing, part.is_null())
-        missing = missing.combine_chunks()
-    if not pc.any(missing).as_py():
-        return keys
-    texts = keys.to_pylist()
-    rows = table.filter(missing).to_pylist()
-    for position, row in zip(
-        np.flatnonzero(missing.to_numpy(zero_copy_only=False)), rows, strict=True
-    ):
-        texts[position] = _content_key(tuple(row.values()))
-    return pa.array(texts, type=pa.string())
+def source_keys(table: pa.Table, key: list[KeyPart]) -> pa.Array:
+    """Key values joined by '|'; a record whose key is missing is keyed by a hash of its content
+    (one chunk on its own: an extraction counts positions and repeats across chunks)."""
+    return SourceKeys(key).add_to(table).column(SOURCE_KEY).combine_chunks()
 
 
 def _encodes(text: str) -> bool:
@@ -238,8 +220,3 @@ def _encodes(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _content_key(row: tuple[Any, ...]) -> str:
-    text = "\x1f".join("" if value is None else str(value) for value in row)
-    return "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]

@@ -137,7 +137,12 @@ class SqlConnector(Connector):
         )
         if since is not None:
             select = select.where(self._since_clause(entity, spec, src, since))
-        select = select.order_by(*[src.c[column] for column in spec.key if column in columns])
+        order = [column for column in spec.key_columns() if column in columns]
+        if spec.positional:
+            # a position in the key needs one order on every read: after the key's columns,
+            # every column, so that rows that still tie are identical and interchangeable
+            order += [column for column in columns if column not in order]
+        select = select.order_by(*[src.c[column] for column in order])
         with self._connect() as connection:
             driver_error = connection.dialect.loaded_dbapi.Error
             try:

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from consolidation.core.types import SOURCE_KEY
+from consolidation.core.types import KEY_REPEATS, SOURCE_KEY
 from consolidation.core.unified import (
     ISSUE_COLUMNS,
     LINEAGE_COLUMNS,
@@ -76,10 +76,43 @@ def apply_mapping(
         index=raw.index,
         copy=False,
     )
+    if KEY_REPEATS in raw.columns:
+        repeats = _repeated_keys(mapping, raw)
+        if repeats is not None:
+            issues.append(repeats)
     issue_frame = pd.concat(issues, ignore_index=True) if issues else empty_issues()
     if mapping.distinct:
         frame, issue_frame = _derive(mapping, frame, issue_frame)
     return MappedChunk(frame, issue_frame)
+
+
+def _repeated_keys(mapping: EntityMapping, raw: pd.DataFrame) -> pd.DataFrame | None:
+    """An issue for each record whose source key an earlier record had (the connector gave it
+    a key of its own, ``KEY#2``, and noted both rows): the store keeps one record per key, so
+    it is kept out rather than let the later one overwrite, or the store refuse, the first."""
+    notes = raw[KEY_REPEATS]
+    flagged = np.flatnonzero(np.asarray(notes.notna(), dtype=bool))
+    if not len(flagged):
+        return None
+    keys = raw[SOURCE_KEY].to_numpy(dtype=object)[flagged]
+    given = [str(key).rsplit("#", 1)[0] for key in keys]
+    where = notes.to_numpy(dtype=object)[flagged]
+    return pd.DataFrame(
+        {
+            "_source_key": keys,
+            "rule_id": f"{mapping.target}.source_key.unique",
+            "severity": "error",
+            "field": None,
+            "value": given,
+            "message": [
+                f"source key '{key}' is on {rows} of the source; the first is kept and this "
+                "one is kept out (if both are real, declare a key that tells them apart, e.g. "
+                "{ordinal_within: COLUMN})"
+                for key, rows in zip(given, where, strict=True)
+            ],
+        },
+        columns=ISSUE_COLUMNS,
+    ).astype(object)
 
 
 def _derive(
@@ -269,7 +302,7 @@ def row_hashes(raw: pd.DataFrame, *, table: pa.Table | None = None) -> npt.NDArr
     are left out. So the hash depends only on the record as the source holds it, not on column
     order or on the pandas version. The join runs in Arrow; only the digest is per row.
     """
-    names = sorted(str(c) for c in raw.columns if c not in LINEAGE_COLUMNS)
+    names = sorted(str(c) for c in raw.columns if c not in LINEAGE_COLUMNS and c != KEY_REPEATS)
     size = len(raw)
     if size == 0:
         return np.empty(0, dtype=object)

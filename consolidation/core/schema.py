@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from consolidation.core.errors import StoreError
 from consolidation.core.money import CURRENCY, SCALE, to_fils
 
 NAMING_CONVENTION = {
@@ -29,6 +30,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class Money(sa.types.TypeDecorator[Decimal]):
@@ -61,7 +65,16 @@ class Money(sa.types.TypeDecorator[Decimal]):
             units = Decimal(to_fils(value))  # refuses sub-fils amounts rather than round them
         else:
             units = value.scaleb(self.scale).to_integral_value(rounding=ROUND_HALF_EVEN)
-        return int(units) if dialect.name == "sqlite" else units.scaleb(-self.scale)
+        if dialect.name != "sqlite":
+            return units.scaleb(-self.scale)
+        if not _INT64_MIN <= units <= _INT64_MAX:
+            # no value in the message: one amount may be a person's salary
+            limit = f"{Decimal(_INT64_MAX).scaleb(-self.scale):,}"
+            raise StoreError(
+                f"an amount is beyond what a SQLite store holds at {self.scale} decimals "
+                f"(±{limit}); a PostgreSQL store holds NUMERIC({self.precision},{self.scale})"
+            )
+        return int(units)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:

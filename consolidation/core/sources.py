@@ -27,10 +27,47 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class KeyPosition(_Strict):
+    """A part of a source key taken from the row's position, for a source whose rows no column
+    tells apart (a ledger export without line numbers, where two equal charges are two lines):
+
+    - ``{ordinal_within: VCH_NO}`` (or a list of columns): the row's 1-based ordinal among the
+      rows with the same values in those columns, in the source's order;
+    - ``{row_number: true}``: the row's 1-based position in the entity.
+
+    Such a key is as stable as the source's order: a file read again gives the same keys, and
+    an SQL source is read ordered by its key columns and then every column, so rows that tie
+    are identical and interchangeable. A re-export that reorders rows, or inserts one inside a
+    group, renumbers the rows after it (within that group for ``ordinal_within``)."""
+
+    ordinal_within: list[str] | None = None
+    row_number: bool = False
+
+    @field_validator("ordinal_within", mode="before")
+    @classmethod
+    def _one_or_more(cls, columns: object) -> object:
+        return [columns] if isinstance(columns, str) else columns
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> KeyPosition:
+        if (self.ordinal_within is None) == (not self.row_number):
+            raise ValueError("a key position is {ordinal_within: COLUMN} or {row_number: true}")
+        if self.ordinal_within is not None and not self.ordinal_within:
+            raise ValueError("ordinal_within names at least one column")
+        return self
+
+
+KeyPart = str | KeyPosition
+
+
 class EntitySpec(_Strict):
     """What every entity of a source declares: its key, expected columns and control totals."""
 
-    key: list[str] = Field(min_length=1, description="Columns whose values form the source key.")
+    key: list[KeyPart] = Field(
+        min_length=1,
+        description="Columns whose values form the source key; a part may be a position "
+        "({ordinal_within: COLUMN} or {row_number: true}, see KeyPosition).",
+    )
     columns: list[str] = Field(
         default_factory=list, description="Columns that must be present; checked before reading."
     )
@@ -48,9 +85,21 @@ class EntitySpec(_Strict):
             )
         return control
 
+    def key_columns(self) -> list[str]:
+        """The columns the key reads: its column parts and those its positions group by."""
+        found: list[str] = []
+        for part in self.key:
+            found.extend([part] if isinstance(part, str) else part.ordinal_within or [])
+        return list(dict.fromkeys(found))
+
+    @property
+    def positional(self) -> bool:
+        """Whether a part of the key is the row's position."""
+        return any(isinstance(part, KeyPosition) for part in self.key)
+
     def required_columns(self) -> list[str]:
         """Declared, key and control columns, in a stable order without repeats."""
-        return list(dict.fromkeys([*self.columns, *self.key, *self.control.values()]))
+        return list(dict.fromkeys([*self.columns, *self.key_columns(), *self.control.values()]))
 
 
 class SqlEntity(EntitySpec):
@@ -79,7 +128,7 @@ class ExcelEntity(EntitySpec):
 
 
 class OdooEntity(EntitySpec):
-    key: list[str] = Field(default_factory=lambda: ["id"], min_length=1)
+    key: list[KeyPart] = Field(default_factory=lambda: list[KeyPart](["id"]), min_length=1)
     model: str
     fields: list[str] = Field(min_length=1)
     domain: list[list[str | int | float | bool | list[str | int] | None]] = Field(

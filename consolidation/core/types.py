@@ -14,6 +14,8 @@ import pyarrow as pa
 from consolidation.core.money import ZERO, AmountSum
 
 SOURCE_KEY = "_source_key"
+KEY_REPEATS = "_key_repeats"
+"""On a raw record whose source key an earlier record already had: both rows' positions."""
 """The column every raw chunk carries: the record's stable key within its source entity."""
 
 CHUNK_ROWS = 50_000

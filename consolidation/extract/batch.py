@@ -4,6 +4,7 @@ and marking a batch failed when a stage fails, with its message."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -13,13 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from connectors import open_connector
 from consolidation.core import audit, rawstore
-from consolidation.core.errors import ConsolidationError, StageFailed
+from consolidation.core.errors import ConsolidationError, StageFailed, StoreError
 from consolidation.core.money import ZERO
 from consolidation.core.schema import (
     Batch,
@@ -218,7 +220,16 @@ def _extract_entities(
 def failing(engine: sa.Engine, batch_id: int, name: str, actor: str) -> Iterator[None]:
     """A stage's error marks its batch failed and reaches the user as one line."""
     try:
-        yield
+        try:
+            yield
+        except sa.exc.StatementError as exc:
+            # our own error raised while a statement bound its values (a Money column refusing
+            # an amount): the driver's wrapper adds only the statement
+            if isinstance(exc.orig, ConsolidationError):
+                raise exc.orig from exc
+            if isinstance(exc, sa.exc.IntegrityError):
+                raise StoreError(constraint_message(exc)) from exc
+            raise
     except ConsolidationError as exc:
         fail_batch(engine, batch_id, exc, actor)
         raise StageFailed(
@@ -235,6 +246,36 @@ def failing(engine: sa.Engine, batch_id: int, name: str, actor: str) -> Iterator
     except KeyboardInterrupt:
         fail_batch(engine, batch_id, KeyboardInterrupt("interrupted by the operator"), actor)
         raise
+
+
+_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+[`\"]?(\w+)", re.IGNORECASE)
+
+
+def constraint_message(exc: sa.exc.IntegrityError) -> str:
+    """A constraint the store enforced, as one line naming the entity and the key: the stages
+    find repeated keys before the store does, so this names what slipped past them."""
+    text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "a constraint"
+    found = _TABLE.search(exc.statement or "")
+    entity = found.group(1) if found else None
+    key = _repeated_key(exc.params)
+    return (
+        "the store refused a row"
+        + (f" of {entity}" if entity else "")
+        + (f" with source key {key!r}" if key else "")
+        + f" ({text}); no stage caught it first, which is a defect to report with this batch"
+    )
+
+
+def _repeated_key(params: Any) -> str | None:
+    """The source key written twice in one statement's rows, if any; else the first row's."""
+    rows = params if isinstance(params, list | tuple) else [params]
+    keys = [row.get("source_key") for row in rows if isinstance(row, dict)]
+    seen: set[object] = set()
+    for key in keys:
+        if key in seen:
+            return str(key)
+        seen.add(key)
+    return str(keys[0]) if len(keys) == 1 and keys[0] is not None else None
 
 
 def fail_batch(engine: sa.Engine, batch_id: int, exc: BaseException, actor: str) -> None:

@@ -106,7 +106,8 @@ def write_issues(connection: sa.Connection, source: str, batch_id: int, log: Iss
             *(frame[c].tolist() for c in columns),
             strict=True,
         ):
-            identity = (entity, key, rule_id, field_name or "")
+            # a record-level issue has no field: None, or NaN once a frame went through Arrow
+            identity = (entity, key, rule_id, field_name if isinstance(field_name, str) else "")
             if again:
                 if identity in seen:
                     continue
@@ -279,7 +280,8 @@ def record_new_issues(
         for entity, key, rule_id, field_name, severity, value, message in frame[
             ["entity", SOURCE_KEY, "rule_id", "field", "severity", "value", "message"]
         ].itertuples(index=False):
-            identity = (entity, key, rule_id, field_name or "")
+            # a record-level issue has no field: None, or NaN once a frame went through Arrow
+            identity = (entity, key, rule_id, field_name if isinstance(field_name, str) else "")
             record = rows.get((entity, key))
             if identity in existing or record is None:
                 continue
