@@ -22,20 +22,26 @@ class BatchRecords:
         self.engine = engine
         self.raw_dir = raw_dir
 
-    def recent(self, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Batches, newest first."""
+    def recent(self, *, limit: int | None = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Batches, newest first, a page at a time (``limit`` None for all)."""
         with Session(self.engine) as session:
             query = (
                 sa.select(Batch, SourceSystem.code, Ministry.code)
                 .join(SourceSystem, Batch.source_system_id == SourceSystem.id)
                 .join(Ministry, SourceSystem.ministry_id == Ministry.id)
                 .order_by(Batch.id.desc())
+                .offset(offset)
                 .limit(limit)
             )
             return [
                 batch_dict(batch, source, ministry)
                 for batch, source, ministry in session.execute(query)
             ]
+
+    def count(self) -> int:
+        """How many batches there are."""
+        with Session(self.engine) as session:
+            return int(session.execute(sa.select(sa.func.count(Batch.id))).scalar_one())
 
     def show(self, batch_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """One batch, with its row accounting and control totals per entity."""

@@ -30,11 +30,28 @@ class IssueFilter:
 
 
 SORTS = {
-    "rule": (ValidationIssue.rule_id, ValidationIssue.source_system, ValidationIssue.source_key),
+    "rule": (
+        ValidationIssue.rule_id,
+        ValidationIssue.source_system,
+        ValidationIssue.source_key,
+        ValidationIssue.id,
+    ),
     "newest": (ValidationIssue.created_at.desc(), ValidationIssue.id.desc()),
-    "source": (ValidationIssue.source_system, ValidationIssue.source_key, ValidationIssue.rule_id),
-    "severity": (ValidationIssue.severity, ValidationIssue.rule_id, ValidationIssue.source_key),
+    "source": (
+        ValidationIssue.source_system,
+        ValidationIssue.source_key,
+        ValidationIssue.rule_id,
+        ValidationIssue.id,
+    ),
+    "severity": (
+        ValidationIssue.severity,
+        ValidationIssue.rule_id,
+        ValidationIssue.source_key,
+        ValidationIssue.id,
+    ),
 }
+"""Each order ends in the issue's id, so that pages (offset and limit) neither repeat nor skip
+an issue."""
 
 
 def status_of(text: str) -> IssueStatus:
