@@ -13,16 +13,24 @@ from rich.table import Table
 
 from consolidation.cli.common import (
     JsonOption,
+    LimitOption,
+    OffsetOption,
+    Page,
     SourcesOption,
+    amount_text,
     app,
     batches_app,
+    compact_table,
     console,
     db_app,
     err_console,
     open_pipeline,
+    paged,
+    print_page,
     read_settings,
     selected_sources,
     sources_app,
+    time_text,
 )
 from consolidation.cli.progress import make_progress
 from consolidation.core import store
@@ -61,10 +69,15 @@ def db_current() -> None:
 
 
 @sources_app.command("list")
-def sources_list(sources: SourcesOption = None, as_json: JsonOption = False) -> None:
-    """List the declared ministries' source systems."""
+def sources_list(
+    sources: SourcesOption = None,
+    limit: LimitOption = 0,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List the declared ministries' source systems (all of them unless --limit)."""
     config = open_pipeline(sources).config
-    rows: list[dict[str, Any]] = [
+    every: list[dict[str, Any]] = [
         {
             "source": name,
             "ministry": s.ministry,
@@ -75,8 +88,9 @@ def sources_list(sources: SourcesOption = None, as_json: JsonOption = False) -> 
         }
         for name, s in config.sources.items()
     ]
+    rows, page = paged(every, limit, offset)
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_page(page, "sources", rows)
         return
     table = Table("source", "ministry", "domain", "kind", "entities", "name", title="Sources")
     for row in rows:
@@ -89,6 +103,7 @@ def sources_list(sources: SourcesOption = None, as_json: JsonOption = False) -> 
             row["name"],
         )
     console.print(table)
+    print_page(page, "sources")
 
 
 @sources_app.command("check")
@@ -219,34 +234,28 @@ def _amount(value: Decimal) -> str:
 @batches_app.callback()
 def batches(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """List batches, newest first."""
+    """List batches, newest first, a page at a time."""
     if ctx.invoked_subcommand is not None:
         return
     pipeline = open_pipeline()
     pipeline.close_interrupted()
-    rows = pipeline.batches.recent(limit=limit)
+    rows = pipeline.batches.recent(limit=limit or None, offset=offset)
+    page = Page.of(pipeline.batches.count(), offset, limit, len(rows))
     for row in rows:
         row["accounting"] = _accounting(row["status"])
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_page(page, "batches", rows)
         return
-    table = Table(
-        "id",
-        "source",
-        "ministry",
-        "domain",
-        "status",
-        "started",
-        "rows",
-        "debit",
-        "credit",
-        "salaries",
-        "operator",
-        title="Batches",
-    )
+    table = compact_table(f"{page.total:,} batches")
+    for column in ("id", "source", "ministry", "domain", "status", "started (UTC)", "rows"):
+        table.add_column(column, justify="right" if column in ("id", "rows") else "left")
+    for column in ("debit BHD", "credit BHD", "salaries BHD"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("operator")
     for b in rows:
         table.add_row(
             str(b["id"]),
@@ -254,14 +263,24 @@ def batches(
             b["ministry"],
             b["domain"],
             b["status"] + (" (accounting incomplete)" if b["accounting"] == "incomplete" else ""),
-            (b["started_at"] or "")[:19],
+            time_text(b["started_at"], zone=False),
             f"{b['rows_extracted']:,}",
-            b["control_debit_amount"],
-            b["control_credit_amount"],
-            b["control_salary_amount"],
+            *(amount_text(b[f"control_{role}_amount"]) for role in ("debit", "credit", "salary")),
             b["operator"],
         )
     console.print(table)
+    _footnote_rounded(rows)
+    print_page(page, "batches")
+
+
+def _footnote_rounded(rows: list[dict[str, Any]]) -> None:
+    amounts = [v for row in rows for k, v in row.items() if k.endswith("_amount")]
+    if any(amount_text(v).startswith("≈") for v in amounts):
+        console.print(
+            "≈ rounded to the fils: the source's amounts carry more decimals (--json has the "
+            "exact total).",
+            highlight=False,
+        )
 
 
 def _accounting(status: str) -> str:
@@ -270,6 +289,46 @@ def _accounting(status: str) -> str:
     if status in ("interrupted", "failed"):
         return "incomplete"
     return {"running": "in progress", "extracted": "awaiting transform"}.get(status, "complete")
+
+
+BATCH_LABELS = {
+    "id": "Batch",
+    "source": "Source",
+    "ministry": "Ministry",
+    "domain": "Domain",
+    "status": "Status",
+    "accounting": "Row accounting",
+    "operator": "Operator",
+    "started_at": "Started",
+    "finished_at": "Finished",
+    "rows_extracted": "Rows extracted",
+    "rows_staged": "  staged",
+    "rows_quarantined": "  quarantined",
+    "rows_rejected": "  rejected",
+    "rows_withdrawn": "  withdrawn",
+    "control_row_count": "Rows the source counts",
+    "control_debit_amount": "Debit total",
+    "control_credit_amount": "Credit total",
+    "control_salary_amount": "Salary total",
+    "control_unparseable": "Unparseable amounts",
+    "currency": "Currency",
+    "message": "Message",
+}
+"""How ``batches show`` names a batch's fields; one not named here reads from its key."""
+
+
+def batch_cell(key: str, value: Any, currency: str) -> str:
+    """A batch's field as a person reads it: — for none, amounts at fils with their currency,
+    times to the second, counts with separators."""
+    if value is None or value == "":
+        return "—"
+    if key.endswith("_amount"):
+        return f"{amount_text(value)} {currency}"
+    if key.endswith("_at"):
+        return time_text(value)
+    if isinstance(value, int) and not isinstance(value, bool) and key != "id":
+        return f"{value:,}"
+    return str(value)
 
 
 @batches_app.command("show")
@@ -282,21 +341,22 @@ def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
     if as_json:
         print(json.dumps({**batch, "entities": entities}, ensure_ascii=False, indent=2))
         return
-    for key, value in batch.items():
-        console.print(f"[bold]{key:>22}[/] {value}")
-    table = Table(
-        "entity",
-        "extracted",
-        "staged",
-        "quarantined",
-        "rejected",
-        "withdrawn",
-        "debit",
-        "credit",
-        "salaries",
-        "bad amounts",
-        title=f"Batch {batch_id} by entity",
-    )
+    currency = batch.get("currency") or "BHD"
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold", no_wrap=True)
+    fields.add_column(overflow="fold")
+    order = [key for key in BATCH_LABELS if key in batch]
+    for key in [*order, *(key for key in batch if key not in BATCH_LABELS)]:
+        label = BATCH_LABELS.get(key) or key.replace("_", " ").capitalize()
+        fields.add_row(label, batch_cell(key, batch[key], currency))
+    console.print(fields, highlight=False)
+    table = compact_table(f"Batch {batch_id} by entity")
+    table.add_column("entity", no_wrap=True)
+    for column in ("extracted", "staged", "quarantined", "rejected", "withdrawn"):
+        table.add_column(column, justify="right")
+    for column in (f"debit {currency}", f"credit {currency}", f"salaries {currency}"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("bad amounts", justify="right")
     for e in entities:
         table.add_row(
             e["entity"],
@@ -305,12 +365,11 @@ def batches_show(batch_id: int, as_json: JsonOption = False) -> None:
             f"{e['rows_quarantined']:,}",
             f"{e['rows_rejected']:,}",
             f"{e['rows_withdrawn']:,}",
-            e["control_debit_amount"],
-            e["control_credit_amount"],
-            e["control_salary_amount"],
-            str(e["control_unparseable"]),
+            *(amount_text(e[f"control_{role}_amount"]) for role in ("debit", "credit", "salary")),
+            f"{e['control_unparseable']:,}",
         )
     console.print(table)
+    _footnote_rounded([batch, *entities])
 
 
 @batches_app.command("verify")

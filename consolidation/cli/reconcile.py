@@ -184,6 +184,14 @@ def _print_differences(result: Reconciliation) -> None:
             f"{_amount(right.debit)} / {_amount(right.credit)}" if right.count else "—",
         )
     console.print(table)
+    shown = min(SHOWN_DIFFERENCES, len(result.differences))
+    if shown < len(result.differences):
+        err_console.print(
+            f"showing 1–{shown} of {len(result.differences):,} located differences; every one "
+            "is in the HTML and Excel reports and in --json",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _finish(result: Reconciliation, reports: dict[str, str], as_json: bool) -> None:

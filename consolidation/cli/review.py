@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
-from consolidation.cli.common import JsonOption, app, console, open_pipeline
+from consolidation.cli.common import (
+    JsonOption,
+    LimitOption,
+    OffsetOption,
+    app,
+    compact_table,
+    console,
+    one_line,
+    open_pipeline,
+    paged,
+    print_page,
+)
 
 review_app = typer.Typer(help="Grey-zone matches waiting for a steward.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -18,24 +26,23 @@ app.add_typer(review_app, name="review")
 @review_app.command("list")
 def review_list(
     status: Annotated[str, typer.Option(help="open, merged, apart or all")] = "open",
+    limit: LimitOption = 200,
+    offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Candidate pairs of persons or vendors that scored in the grey zone."""
-    rows = open_pipeline().quarantine.reviews(status=None if status == "all" else status)
+    """Candidate pairs of persons or vendors that scored in the grey zone, best first, a page
+    at a time."""
+    every = open_pipeline().quarantine.reviews(status=None if status == "all" else status)
+    rows, page = paged(every, limit, offset)
     if as_json:
-        print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+        print_page(page, "pairs", rows)
         return
-    table = Table(
-        "id",
-        "kind",
-        "record a",
-        "record b",
-        "score",
-        "status",
-        "reasons",
-        box=box.SIMPLE_HEAD,
-        title=f"{len(rows)} pairs",
-    )
+    table = compact_table(f"{page.total:,} pairs")
+    for column in ("id", "kind", "record a", "record b", "score", "status"):
+        table.add_column(
+            column, no_wrap=True, justify="right" if column in ("id", "score") else "left"
+        )
+    table.add_column("reasons")
     for r in rows:
         table.add_row(
             str(r["id"]),
@@ -44,9 +51,10 @@ def review_list(
             r["record_b"],
             f"{r['score']:.1f}",
             r["status"],
-            r["reasons"],
+            one_line(r["reasons"]),
         )
     console.print(table)
+    print_page(page, "pairs")
 
 
 @review_app.command("decide")

@@ -13,11 +13,17 @@ from rich.table import Table
 from consolidation import quarantine
 from consolidation.cli.common import (
     JsonOption,
+    LimitOption,
+    OffsetOption,
+    Page,
     SourcesOption,
     app,
+    compact_table,
     console,
     err_console,
+    one_line,
     open_pipeline,
+    print_page,
     selected_sources,
 )
 from consolidation.cli.extract import parse_since
@@ -25,6 +31,7 @@ from consolidation.cli.progress import make_progress
 from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
 from consolidation.core.schema import IssueStatus
+from consolidation.core.unified import ENTITIES, LINEAGE_COLUMNS
 from consolidation.pipeline import Pipeline, RunResult, jobs
 
 issues_app = typer.Typer(
@@ -224,32 +231,23 @@ def issues_list(
     ministry: MinistryOption = None,
     status: StatusOption = None,
     source: SourceOption = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
+    limit: LimitOption = 200,
+    offset: OffsetOption = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Issues in the quarantine (national ids and IBANs appear here, never in logs)."""
+    """Issues in the quarantine, a page at a time (national ids and IBANs appear here, never
+    in logs); a message too long for its column ends in …, whole in --json."""
     pipeline = open_pipeline()
-    filters = quarantine.IssueFilter(
-        rule=rule, ministry=ministry, status=status, source=source, limit=limit
-    )
-    rows = pipeline.quarantine.list_issues(filters)
+    filters = quarantine.IssueFilter(rule=rule, ministry=ministry, status=status, source=source)
+    rows = pipeline.quarantine.list_issues(filters, offset=offset, limit=limit or None)
+    page = Page.of(pipeline.quarantine.count_issues(filters), offset, limit, len(rows))
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_page(page, "issues", rows)
         return
-    table = Table(
-        "id",
-        "ministry",
-        "source",
-        "key",
-        "rule",
-        "sev",
-        "field",
-        "value",
-        "status",
-        "message",
-        box=box.SIMPLE_HEAD,
-        title=f"{len(rows)} issues",
-    )
+    table = compact_table(f"{page.total:,} issues")
+    for column in ("id", "ministry", "source", "key", "rule", "sev", "value", "status"):
+        table.add_column(column, no_wrap=True, justify="right" if column == "id" else "left")
+    table.add_column("message", max_width=MESSAGE_WIDTH)  # the one column that gives way
     for r in rows:
         table.add_row(
             str(r["id"]),
@@ -257,13 +255,24 @@ def issues_list(
             r["source"],
             r["source_key"],
             r["rule_id"],
-            r["severity"],
-            r["field"],
-            str(r["value"] or ""),
+            severity_text(r["severity"]),
+            one_line(r["value"], VALUE_WIDTH),
             r["status"],
-            r["message"],
+            one_line(r["message"]),
         )
     console.print(table)
+    print_page(page, "issues")
+
+
+VALUE_WIDTH = 20
+MESSAGE_WIDTH = 80
+"""The widest a value and a message are shown in a list; what is longer ends in …, whole in
+--json and in ``quarantine show``. The field is left out: a rule id names it
+(``entity.field.assertion``)."""
+
+
+def severity_text(severity: str) -> str:
+    return f"[{'red' if severity == 'error' else 'yellow'}]{severity}[/]"
 
 
 @issues_app.command("summary")
@@ -326,10 +335,85 @@ def issues_reopen(ids: list[int], note: NoteOption = None) -> None:
 
 
 @quarantine_app.command("show")
-def quarantine_show(source: str, entity: str, key: str) -> None:
-    """A quarantined record: its mapped values, corrections and issues."""
+def quarantine_show(source: str, entity: str, key: str, as_json: JsonOption = False) -> None:
+    """A quarantined record: its fields (a steward's correction beside the mapped value) and
+    its issues; --json for scripts."""
     shown = open_pipeline().quarantine.record(source, entity, key)
-    print(json.dumps(shown, ensure_ascii=False, indent=2))
+    for part in ("data", "corrected"):
+        shown[part] = public(shown[part])
+    if as_json:
+        print(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+        return
+    print_record(shown)
+
+
+def public(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A record's values without the store's own keys (``_row_hash`` and the like)."""
+    if values is None:
+        return None
+    return {name: value for name, value in values.items() if not name.startswith("_")}
+
+
+def print_record(shown: dict[str, Any]) -> None:
+    """A quarantined record as a steward reads it: what it is, its fields, its issues."""
+    console.print(
+        f"[bold]{shown['entity']} {shown['source_key']}[/] of {shown['source']} "
+        f"({shown['ministry']}) · {shown['status']} · version {shown['version']}",
+        highlight=False,
+    )
+    for label, value in (("reason", shown.get("reason")), ("held by", shown.get("held_by"))):
+        if value:
+            console.print(f"{label}: {value}", highlight=False)
+    data = shown["data"] or {}
+    corrected = shown["corrected"] or {}
+    stale = bool(shown.get("correction_stale"))
+    schema = ENTITIES.get(shown["entity"])
+    known = [f for f in schema.fields if f not in LINEAGE_COLUMNS] if schema else []
+    names = [*known, *sorted((set(data) | set(corrected)) - set(known))]
+    fields = Table(box=box.SIMPLE_HEAD, title="Fields", title_justify="left")
+    fields.add_column("field", no_wrap=True)
+    fields.add_column("value", overflow="fold")
+    if corrected and not stale:
+        fields.add_column("mapped value", overflow="fold")
+    for name in names:
+        if corrected and not stale:
+            changed = name in corrected
+            fields.add_row(
+                f"[bold]{name}[/]" if changed else name,
+                _cell(corrected[name] if changed else data.get(name)),
+                _cell(data.get(name)) if changed else "",
+            )
+        else:
+            fields.add_row(name, _cell(data.get(name)))
+    console.print(fields, highlight=False)
+    if corrected:
+        console.print(
+            "The steward's correction (bold) stands over the mapped value until "
+            "`consolidate revalidate` re-checks it."
+            if not stale
+            else f"A correction of {', '.join(sorted(corrected))} is stale: the source record "
+            "changed since, so the mapped values stand.",
+            highlight=False,
+        )
+    issues = Table(box=box.SIMPLE_HEAD, title="Issues", title_justify="left")
+    for column in ("id", "rule", "sev", "field", "value", "status"):
+        issues.add_column(column, no_wrap=True, justify="right" if column == "id" else "left")
+    issues.add_column("message", overflow="fold")
+    for issue in shown["issues"]:
+        issues.add_row(
+            str(issue["id"]),
+            issue["rule_id"],
+            severity_text(issue["severity"]),
+            issue["field"] or "—",
+            one_line(issue["value"], VALUE_WIDTH),
+            issue["status"],
+            str(issue["message"] or ""),
+        )
+    console.print(issues, highlight=False)
+
+
+def _cell(value: Any) -> str:
+    return "—" if value is None or value == "" else str(value)
 
 
 @quarantine_app.command("fix")

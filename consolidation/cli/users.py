@@ -12,7 +12,17 @@ import typer
 from rich import box
 from rich.table import Table
 
-from consolidation.cli.common import JsonOption, app, console, open_pipeline, read_settings
+from consolidation.cli.common import (
+    JsonOption,
+    LimitOption,
+    OffsetOption,
+    app,
+    console,
+    open_pipeline,
+    paged,
+    print_page,
+    read_settings,
+)
 from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
 
@@ -69,15 +79,19 @@ def add(
 
 
 @users_app.command("list")
-def list_users(as_json: JsonOption = False) -> None:
-    """Every user, with its role, ministries, state and open sessions."""
+def list_users(
+    limit: LimitOption = 200,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Every user, with its role, ministries, state and open sessions, a page at a time."""
     pipeline = open_pipeline()
     store.require_current(pipeline.engine)
-    users = pipeline.users.list()
+    users, page = paged(pipeline.users.list(), limit, offset)
     if as_json:
-        print(json.dumps([u.as_json() for u in users], ensure_ascii=False, indent=2))
+        print_page(page, "users", [u.as_json() for u in users])
         return
-    table = Table(box=box.SIMPLE_HEAD, title=f"{len(users)} users")
+    table = Table(box=box.SIMPLE_HEAD, title=f"{page.total:,} users")
     for column in ("user", "role", "ministries", "state", "sessions", "created"):
         table.add_column(column)
     for user in users:
@@ -93,6 +107,7 @@ def list_users(as_json: JsonOption = False) -> None:
             f"{user.created_at:%Y-%m-%d} by {user.created_by}",
         )
     console.print(table)
+    print_page(page, "users")
 
 
 @users_app.command("disable")

@@ -63,7 +63,7 @@ def test_runs_of_different_sources_at_once_all_complete_on_postgresql(
             [CONSOLIDATE, "batches", "--json"], env=env, cwd=tmp_path, capture_output=True,
             text=True, check=True,
         ).stdout
-    )  # fmt: skip
+    )["batches"]  # fmt: skip
     assert sorted(b["source"] for b in batches) == sorted(sources)
     for batch in batches:
         assert batch["status"] == "staged", batch

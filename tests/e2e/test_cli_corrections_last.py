@@ -58,8 +58,9 @@ def _json(result: subprocess.CompletedProcess[str]) -> object:
 
 
 def _only_iban_fault(cli: Run) -> str:
-    issues = _json(cli("issues", "list", "--ministry", "MOH", "--status", "open", "--json"))
-    assert isinstance(issues, list)
+    listed = _json(cli("issues", "list", "--ministry", "MOH", "--status", "open", "--json"))
+    assert isinstance(listed, dict) and not listed["truncated"]
+    issues = listed["issues"]
     by_key: dict[str, set[str]] = {}
     for issue in issues:
         if issue["entity"] == "employee":
@@ -68,7 +69,7 @@ def _only_iban_fault(cli: Run) -> str:
 
 
 def _show(cli: Run, key: str) -> dict[str, object]:
-    shown = _json(cli("quarantine", "show", "moh_hr", "employee", key))
+    shown = _json(cli("quarantine", "show", "moh_hr", "employee", key, "--json"))
     assert isinstance(shown, dict)
     return shown
 

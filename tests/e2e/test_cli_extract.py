@@ -58,7 +58,7 @@ def test_extract_batches_show_verify_and_raw(cli: Run, sources: Path) -> None:
     assert result["rows"] == 3
     assert Decimal(result["control"]["salary"]) == Decimal("2050.625")
 
-    listed = json.loads(cli("batches", "--json", sources=sources).stdout)
+    listed = json.loads(cli("batches", "--json", sources=sources).stdout)["batches"]
     assert [(b["id"], b["source"], b["status"], b["rows_extracted"]) for b in listed] == [
         (result["batch_id"], "mys_hr", "extracted", 3)
     ]
@@ -126,7 +126,7 @@ def test_a_bad_source_fails_its_batch_with_one_line(
     assert "Traceback" not in result.stderr
     assert "mys_hr" in result.stderr
     assert "employees.csv" in result.stderr
-    [batch] = json.loads(cli("batches", "--json").stdout)
+    [batch] = json.loads(cli("batches", "--json").stdout)["batches"]
     assert batch["status"] == "failed"
     assert "employees.csv" in batch["message"]
 

@@ -64,7 +64,7 @@ def test_a_batch_left_open_by_a_killed_run_is_found_and_marked_interrupted(
 
     listed = cli("batches", "--json")
     assert listed.returncode == 0, listed.stderr
-    [batch] = json.loads(listed.stdout)
+    [batch] = json.loads(listed.stdout)["batches"]
     assert batch["id"] == batch_id
     assert batch["status"] == "interrupted" and batch["accounting"] == "incomplete"
     assert f"process {process.pid}" in batch["message"]
@@ -77,7 +77,8 @@ def test_a_batch_left_open_by_a_killed_run_is_found_and_marked_interrupted(
 
     rerun = cli("run", "--source", "moh_hr", "--json")
     assert rerun.returncode == 0, rerun.stderr
-    [_old, new] = sorted(json.loads(cli("batches", "--json").stdout), key=lambda b: b["id"])
+    listed_again = json.loads(cli("batches", "--json").stdout)["batches"]
+    [_old, new] = sorted(listed_again, key=lambda b: b["id"])
     assert new["status"] == "staged" and new["accounting"] == "complete"
     assert (
         new["rows_extracted"] == new["rows_staged"] + new["rows_quarantined"] + new["rows_rejected"]

@@ -334,7 +334,7 @@ def test_the_users_commands(cli_pipeline: Pipeline) -> None:
 
     listed = _cli(cli_pipeline, "users", "list", "--json")
     assert listed.returncode == 0
-    rows = {row["username"]: row for row in json.loads(listed.stdout)}
+    rows = {row["username"]: row for row in json.loads(listed.stdout)["users"]}
     assert rows["amal"]["ministries"] == ["MOH"] and rows["amal"]["created_by"] == "central-it"
     assert rows["ali"]["disabled"] is False and "password_hash" not in rows["ali"]
     table = _cli(cli_pipeline, "users", "list")
@@ -406,7 +406,7 @@ def test_a_password_is_never_an_argument(cli_pipeline: Pipeline) -> None:
     help_text = _cli(cli_pipeline, "users", "add", "--help").stdout
     assert "--password-stdin" in help_text
     assert "--password " not in help_text.replace("--password-stdin", "")
-    assert _cli(cli_pipeline, "users", "list", "--json").stdout.strip() == "[]"
+    assert json.loads(_cli(cli_pipeline, "users", "list", "--json").stdout)["users"] == []
 
 
 def _on_a_terminal(pipeline: Pipeline, args: list[str], answers: list[str]) -> tuple[int, str]:
@@ -465,7 +465,7 @@ def test_on_a_terminal_the_password_is_asked_twice(cli_pipeline: Pipeline) -> No
     assert code == 2, output
     assert "the two passwords differ; nothing changed" in output
     assert PASSWORD not in output and OTHER not in output  # never echoed
-    assert _cli(cli_pipeline, "users", "list", "--json").stdout.strip() == "[]"
+    assert json.loads(_cli(cli_pipeline, "users", "list", "--json").stdout)["users"] == []
     code, output = _on_a_terminal(cli_pipeline, args, [PASSWORD, PASSWORD])
     assert code == 0 and "added steward amal" in output, output
     assert PASSWORD not in output
