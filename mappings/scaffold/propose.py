@@ -139,29 +139,35 @@ def name_score(entity: str, field: str, words: Sequence[str]) -> float:
     return best
 
 
-def content_fit(field: str, kind: FieldType, column: ColumnProfile) -> float | None:
-    """A bonus when the sample looks like the field's values, None when it cannot be them."""
+def content_fit(
+    field: str, kind: FieldType, column: ColumnProfile, least: float = 0.8
+) -> float | None:
+    """A bonus when the sample looks like the field's values, None when it cannot be them;
+    ``least`` is the part of the sample that must look right (less for a column whose name
+    says the field: a few bad values are what the quarantine is for)."""
     if column.empty:
         return 0.0
     looks_numeric = column.share("decimal") >= 0.5
+    dated = column.date is not None and column.date.share >= least
     if kind is FieldType.DATE:
-        return 0.2 if column.is_date else None
+        return 0.2 if dated else None
     if kind is FieldType.MONEY:
-        return 0.2 if column.share("amount") >= 0.8 else None
+        return 0.2 if column.share("amount") >= least else None
     if kind is FieldType.INT:
-        return 0.1 if column.share("int") >= 0.8 else None
+        return 0.1 if column.share("int") >= least else None
     if field == "period":
-        return 0.2 if column.is_period or column.is_date else None
+        monthly = column.period is not None and column.period.share >= least
+        return 0.2 if monthly or dated else None
     if field == "iban":
-        return 0.3 if column.share("iban") >= 0.8 else None
+        return 0.3 if column.share("iban") >= least else None
     if field == "email":
-        return 0.3 if column.share("email") >= 0.8 else None
+        return 0.3 if column.share("email") >= least else None
     if field == "national_id":
-        if column.share("cpr") >= 0.8:
+        if column.share("cpr") >= least:
             return 0.2
-        return 0.0 if column.share("int") >= 0.8 else None
+        return 0.0 if column.share("int") >= least else None
     if field == "phone":
-        return 0.1 if column.share("phone") >= 0.8 and not column.is_date else None
+        return 0.1 if column.share("phone") >= least and not column.is_date else None
     if field in ARABIC_FIELDS:
         return 0.1 if column.share("arabic") >= 0.5 else None
     if field in LATIN_FIELDS:
@@ -246,7 +252,7 @@ def _assign(
             named = name_score(schema.name, name, column.tokens)
             if named < NAME_THRESHOLD or (parts and name in ("name_ar", "name_en")):
                 continue
-            fit = content_fit(name, spec.type, column)
+            fit = content_fit(name, spec.type, column, 0.5 if named >= 0.8 else 0.8)
             if fit is None:
                 continue
             keyed = 0.15 if _same_key_place(schema, name, column.name, key) else 0.0
@@ -416,7 +422,8 @@ def _field(
     if kind is FieldType.INT:
         return replace(draft, transforms=("int",), notes=_digit_notes(column, "int"))
     if name == "period":
-        if column.period is not None and column.is_period:
+        date_share = column.date.share if column.date is not None else 0.0
+        if column.period is not None and column.period.share >= date_share:
             reading = column.period
             formats = [human_format(fmt) for fmt in reading.formats]
             draft = replace(
@@ -498,11 +505,11 @@ def _unread(examples: tuple[str, ...], formats: list[str]) -> str:
 def _money(draft: FieldDraft, column: ColumnProfile) -> FieldDraft:
     notes = _digit_notes(column, "money")
     if column.thousands:
-        notes.append(f"',' between thousands in {column.thousands} samples: 'money' reads them")
+        notes.append(f"',' between thousands in {_samples(column.thousands)}: 'money' reads them")
     warnings = []
     if column.decimal_comma:
         warnings.append(
-            f"{column.decimal_comma} samples look written with a decimal comma (1.234,50): "
+            f"{_samples(column.decimal_comma)} look written with a decimal comma (1.234,50): "
             "money reads ',' as a thousands separator, so fix these at the source"
         )
     if column.decimals > SCALE:
@@ -521,7 +528,7 @@ def _digit_notes(column: ColumnProfile, step: str) -> list[str]:
         return []
     found = []
     if column.arabic_digits:
-        found.append(f"Arabic-Indic digits in {column.arabic_digits} samples")
+        found.append(f"Arabic-Indic digits in {_samples(column.arabic_digits)}")
     if column.arabic_separators:
         found.append(
             f"the Arabic decimal or thousands separator (٫ ٬) in {column.arabic_separators}"
@@ -532,6 +539,10 @@ def _digit_notes(column: ColumnProfile, step: str) -> list[str]:
         else "'digits' turns them into 0-9"
     )
     return [f"{' and '.join(found)}: {reader}"]
+
+
+def _samples(count: int) -> str:
+    return f"{count} sample" if count == 1 else f"{count} samples"
 
 
 def _coded(draft: FieldDraft, name: str, column: ColumnProfile) -> FieldDraft:

@@ -31,7 +31,7 @@ def describe(column: ColumnProfile) -> str:
         what = "9-digit numbers"
     elif column.share("phone") >= 0.8 and column.share("int") < 0.8:
         what = "phone numbers"
-    elif column.share("decimal") >= 0.8:
+    elif column.share("decimal") >= 0.5:
         what = f"amounts with up to {column.decimals} decimals"
     elif column.share("int") >= 0.8:
         what = "whole numbers"

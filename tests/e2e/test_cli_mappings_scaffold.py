@@ -120,3 +120,39 @@ def test_a_mistake_is_one_line_and_exit_2(
     assert result.returncode == 2, result.stdout
     assert expected in one_error_line(result.stderr)
     assert [path.parent.name for path in drafts.glob("*/*.yaml")] == ["reference"]
+
+
+def test_a_draft_with_required_fields_not_found_runs_and_quarantines(
+    cli: Run, tmp_path: Path, drafts: Path
+) -> None:
+    """A ministry's CSV export with Arabic headers and too few columns: the draft names what
+    it found, puts placeholders for the required fields it did not, and runs — every record
+    quarantined for what is missing, none lost, no traceback."""
+    (tmp_path / "staff.csv").write_text(
+        "رقم الموظف,الاسم,الجنس,الراتب,ملاحظات\n"
+        'E001,محمد علي حسن,ذكر,"1,250.500",x\n'
+        "E002,فاطمة أحمد جاسم,أنثى,٩٨٠٫٠٠٠,\n"
+        "E003,جاسم محمد علي,ذكر,720.000,y\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "ministries:\n  MOX: {name_ar: وزارة, name_en: Ministry X}\n"
+        "sources:\n  mox_hr:\n    kind: csv\n    ministry: MOX\n    domain: hr\n"
+        "    name: an export\n    entities:\n      employee:\n        path: staff.csv\n"
+        "        key: [رقم الموظف]\n",
+        encoding="utf-8",
+    )
+    env = {"CONSOLIDATION_MAPPINGS__DIRECTORY": str(drafts)}
+    made = cli("mappings", "scaffold", "--source", "mox_hr", sources=config, **env)
+    assert made.returncode == 0, made.stderr
+    text = (drafts / "mox" / "mox_hr.yaml").read_text(encoding="utf-8")
+    assert 'employee_no:   {from: "رقم الموظف", transform: trim}' in text
+    assert 'base_salary:   {from: "الراتب", transform: money, scale: 3}' in text
+    assert text.count("# REQUIRED: no column found") == 7
+    assert '#   "ملاحظات"' in text
+    assert cli("db", "upgrade").returncode == 0
+    ran = cli("run", "--source", "mox_hr", "--json", sources=config, **env)
+    assert ran.returncode == 0, ran.stderr
+    [entity] = json.loads(ran.stdout)["batches"][0]["entities"]
+    assert (entity["extracted"], entity["quarantined"], entity["balanced"]) == (3, 3, True)

@@ -466,3 +466,12 @@ def test_a_column_of_another_entitys_keys_refers_to_it() -> None:
     assert [e.target for e in draft.entities] == ["org_unit", "employee"]
     unit = proposal(draft, "org_unit_code", "employee")
     assert unit.columns == ("x7",) and "its values are org_unit keys" in unit.why
+
+
+def test_a_few_bad_values_do_not_hide_a_column_its_name_says() -> None:
+    rows = [{"emp_no": str(n), "monthly_salary": v} for n, v in enumerate(["815.160", "TBD", "9"])]
+    salary = proposal(draft_of(sample("employee", rows)), "base_salary")
+    assert salary.columns == ("monthly_salary",)
+    assert salary.read == "1 of 3 sample values do not read, e.g. 'TBD' is not an amount"
+    opaque = [{"emp_no": row["emp_no"], "c9": row["monthly_salary"]} for row in rows]
+    assert proposal(draft_of(sample("employee", opaque)), "base_salary").placeholder
