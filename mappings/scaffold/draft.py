@@ -64,10 +64,12 @@ class FieldDraft:
 
 @dataclass(frozen=True)
 class ColumnNote:
-    """A column no field was proposed for, and what its sample looks like."""
+    """A column no field was proposed for, what its sample looks like, and for a code column
+    a ``code`` map of its values to themselves, ready for a person to complete."""
 
     column: str
     summary: str
+    codes: tuple[str, ...] = ()
 
 
 @dataclass

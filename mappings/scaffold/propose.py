@@ -111,13 +111,23 @@ def scaffold(
         used = set().union(*(e.columns_used() for e in entities if e.raw == entity.raw))
         if not entity.distinct:
             entity.unplaced = [
-                ColumnNote(column, describe(profiles[entity.raw][column]))
+                _note(profiles[entity.raw][column])
                 for column in sample.columns
                 if column not in used
             ]
         for proposal in entity.fields:
             proposal.read = read_check(proposal, sample)
     return Draft(source, ministry, entities, skipped)
+
+
+def _note(column: ColumnProfile) -> ColumnNote:
+    """An unplaced column; a text column of few values comes with its codes for a map."""
+    coded = (
+        column.few_values
+        and column.distinct <= CODE_MAP_LIMIT
+        and not (column.is_date or column.is_period or column.share("amount") >= 0.5)
+    )
+    return ColumnNote(column.name, describe(column), tuple(column.values()) if coded else ())
 
 
 def name_score(entity: str, field: str, words: Sequence[str]) -> float:

@@ -82,6 +82,12 @@ def _entity(entity: EntityDraft) -> list[str]:
         column_width = max(len(scalar(note.column)) for note in entity.unplaced)
         for note in entity.unplaced:
             lines.append(f"    #   {scalar(note.column):<{column_width}}  {comment(note.summary)}")
+            if note.codes:
+                table = ", ".join(f"{scalar(code)}: {scalar(code)}" for code in note.codes)
+                lines.append(
+                    f"    #     <field>: {{from: {scalar(note.column)}, transform: code, "
+                    f"map: {{{comment(table)}}}}}  # a code map to complete: confirm each code"
+                )
     return lines
 
 

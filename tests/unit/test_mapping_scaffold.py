@@ -475,3 +475,17 @@ def test_a_few_bad_values_do_not_hide_a_column_its_name_says() -> None:
     assert salary.read == "1 of 3 sample values do not read, e.g. 'TBD' is not an amount"
     opaque = [{"emp_no": row["emp_no"], "c9": row["monthly_salary"]} for row in rows]
     assert proposal(draft_of(sample("employee", opaque)), "base_salary").placeholder
+
+
+def test_an_unplaced_code_column_comes_with_a_code_map_to_complete() -> None:
+    rows = [
+        {"school_code": f"S{n}", "name_ar": f"مدرسة {n}", "unit_type": kind}
+        for n, kind in enumerate(["SCHOOL", "SCHOOL", "DIRECTORATE", "HQ"] * 3)
+    ]
+    draft = draft_of(sample("org_unit", rows, ("school_code",)))
+    [note] = draft.entities[0].unplaced
+    assert (note.column, note.codes) == ("unit_type", ("SCHOOL", "DIRECTORATE", "HQ"))
+    assert (
+        "    #     <field>: {from: unit_type, transform: code, map: {SCHOOL: SCHOOL, "
+        "DIRECTORATE: DIRECTORATE, HQ: HQ}}  # a code map to complete: confirm each code"
+    ) in render(draft)
