@@ -8,6 +8,7 @@ for one of the ``None``-able sets is a real answer: nothing is known, so every v
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -146,6 +147,11 @@ class ValidationContext:
     """Source account codes of this ministry that the chart crosswalk maps."""
     open_periods: set[str] | None = None
     """Open posting periods, 'YYYY-MM'."""
+    declared_years: set[int] | None = None
+    """Fiscal years the calendar declares (open, closed or migration); a period of another
+    year is counted in ``undeclared`` instead of failing its row. None: no such check."""
+    undeclared: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Rows per (entity, year) whose fiscal year the calendar does not declare."""
     spill_dir: Path | None = None
     """Where the checks across chunks keep what they read back at the end (the duplicate
     checks' keys); the system's temporary folder when unset."""

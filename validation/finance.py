@@ -72,7 +72,22 @@ mojibake_rules("vendor", ["name_ar", "name_en"], Severity.ERROR)
 )
 def entry_period_open(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
     """A journal entry posts to a period that exists and is open."""
-    return listed(frame, "period", context.open_periods)
+    return period_open(frame, context, "journal_entry")
+
+
+def period_open(frame: pd.DataFrame, context: ValidationContext, entity: str) -> pd.Series:
+    """Where the period is missing or open. A period of a fiscal year the calendar does not
+    declare at all is not this rule's to fail, row by row: the context counts those rows, and
+    the batch stops with one line asking for the year to be declared."""
+    verdict = listed(frame, "period", context.open_periods)
+    if context.declared_years is None or verdict.all():
+        return verdict
+    years = frame["period"].astype(object).str.slice(0, 4)
+    declared = {str(year) for year in context.declared_years}
+    undeclared = ~verdict & years.notna() & ~years.isin(declared)
+    for year, count in years[undeclared].value_counts().items():
+        context.undeclared[(entity, str(year))] += int(count)
+    return verdict | undeclared
 
 
 mojibake_rules("journal_entry", ["description"], Severity.WARNING)
@@ -109,7 +124,7 @@ def line_entry_exists(frame: pd.DataFrame, context: ValidationContext) -> pd.Ser
 def line_period_open(frame: pd.DataFrame, context: ValidationContext) -> pd.Series:
     """A journal line, when it carries its entry's period, posts to a period that exists and
     is open."""
-    return listed(frame, "period", context.open_periods)
+    return period_open(frame, context, "journal_line")
 
 
 def _sides(entity: str, thing: str) -> None:

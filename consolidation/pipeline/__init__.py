@@ -10,6 +10,7 @@ batch and reaches the user as one line.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from consolidation.quarantine.roundtrip import RuleCheck, WorkbookApplied, Workb
 from consolidation.reconcile import ReconcileService
 from consolidation.staging import StagingSettings, TransformResult
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from consolidation.matching import MatchOutcome
 
@@ -49,6 +52,8 @@ class RunResult:
     transforms: list[TransformResult]
     persons: MatchOutcome
     vendors: MatchOutcome
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Sources not run, each with why in one line: their ministry's reference data is wrong."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class RevalidateResult:
     persons: MatchOutcome | None = None
     """Set when records were released: they were matched again."""
     vendors: MatchOutcome | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Sources not re-checked, each with why: their ministry's reference data is wrong."""
 
     @property
     def checked(self) -> int:
@@ -216,7 +223,9 @@ class Pipeline:
         """Upsert the unified chart and crosswalk; return them with the open periods."""
         with self.session() as session:
             store.serialize(session.connection(), "consolidation.reference")  # runs at once
-            return load_reference(session, self.mappings_dir / "reference")
+            return load_reference(
+                session, self.mappings_dir / "reference", list(self.config.ministries)
+            )
 
     def transform(
         self,
@@ -265,23 +274,25 @@ class Pipeline:
         if ministries is not None:
             wanted = {code.upper() for code in ministries}
             names = [n for n in names if self.config.source(n).ministry.upper() in wanted]
+        reference = self.load_reference()
+        skipped = self.reference_problems(names, reference)
         released = quarantine.release(
             self.engine,
             QuarantineSettings.from_settings(self.settings),
-            {name: self.config.source(name) for name in names},
-            self.load_reference(),
+            {name: self.config.source(name) for name in names if name not in skipped},
+            reference,
             actor=self.settings.operator,
             stage=staging.stage_frame,
             verify=staging.check_journal_lines,
             progress=progress,
         )
         if not any(released.released.values()):
-            return RevalidateResult(released)
+            return RevalidateResult(released, skipped=skipped)
         sink = progress or NoProgress()
         sink.start("match", None)
         persons, vendors = self.match()
         sink.finish()
-        return RevalidateResult(released, persons, vendors)
+        return RevalidateResult(released, persons, vendors, skipped)
 
     def preview_workbook(
         self, data: bytes, *, scope: Scope, ministry: str | None = None
@@ -321,7 +332,10 @@ class Pipeline:
         extracts: list[ExtractResult] = []
         from consolidation.pipeline.jobs import exclusive
 
+        skipped = self.reference_problems(names, reference)
         for name in names:  # one run of a source at a time, across processes and machines
+            if name in skipped:
+                continue  # another ministry's file is no reason to stop this one's sources
             with exclusive(self.engine, "run", f"source:{name}", actor=self.settings.operator):
                 extracted = self.extract(name, since=since, progress=progress, hold=True)
                 extracts.append(extracted)
@@ -329,7 +343,20 @@ class Pipeline:
                     self.transform(extracted.batch_id, name, reference=reference, progress=progress)
                 )
         persons, vendors = self.match()
-        return RunResult(extracts, transforms, persons, vendors)
+        return RunResult(extracts, transforms, persons, vendors, skipped)
+
+    def reference_problems(self, names: list[str], reference: ReferenceData) -> dict[str, str]:
+        """Of these sources, those whose reference data (their ministry's crosswalk or
+        calendar, or the central chart) is wrong, each with the problem in one line. Only
+        finance sources use it."""
+        found: dict[str, str] = {}
+        for name in names:
+            spec = self.config.source(name)
+            problem = reference.problem(spec.ministry) if spec.domain == "finance" else None
+            if problem is not None:
+                found[name] = problem
+                log.warning("source %s not run: %s", name, problem)
+        return found
 
     @property
     def central(self) -> OdooSettings | None:

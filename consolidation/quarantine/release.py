@@ -79,12 +79,12 @@ def _context(
     def codes(sql: str) -> set[str]:
         return {row[0] for row in connection.execute(sa.text(sql), {"s": source}) if row[0]}
 
-    finance = spec_domain == "finance"
+    ledger = reference.ledger(ministry) if spec_domain == "finance" else None
     context = ValidationContext(
         reference_date=settings.reference_date,
         min_age_at_hire=settings.min_age_at_hire,
-        crosswalk=reference.crosswalk.get(ministry, set()) if finance else None,
-        open_periods=reference.open_periods if finance else None,
+        crosswalk=ledger.crosswalk if ledger else None,
+        open_periods=ledger.open_periods if ledger else None,
     )
     grades = table_of(Grade)  # typed: money comes back as Decimal through the Money type
     for code, low, high in connection.execute(
@@ -104,7 +104,7 @@ def _context(
     context.employees |= {
         str(r["employee_no"]) for r in quarantined.get("employee", []) if r.get("employee_no")
     }
-    if finance:
+    if ledger is not None:
         entries = codes(
             "SELECT source_key FROM journal_entry WHERE source_system = :s AND NOT withdrawn"
         )

@@ -50,6 +50,7 @@ from consolidation.quarantine import (
     write_issues,
 )
 from consolidation.staging.controls import ControlTotals
+from consolidation.staging.exceptions import StagingError
 from consolidation.staging.holds import decide_holds
 from consolidation.staging.lane import DatabaseLane
 from consolidation.staging.mapping import explained_once
@@ -97,12 +98,14 @@ class BatchTransform:
         self.progress = progress
         self.work_dir = rawstore.batch_dir(settings.raw_dir, batch_id) / "mapped"
         self.mapping = mapping
-        finance = spec.domain == "finance"
+        ledger = reference.ledger(spec.ministry) if spec.domain == "finance" else None
+        self.calendar_file = ledger.calendar_file if ledger else None
         self.context = ValidationContext(
             reference_date=settings.reference_date,
             min_age_at_hire=settings.min_age_at_hire,
-            crosswalk=reference.crosswalk.get(spec.ministry, set()) if finance else None,
-            open_periods=reference.open_periods if finance else None,
+            crosswalk=ledger.crosswalk if ledger else None,
+            open_periods=ledger.open_periods if ledger else None,
+            declared_years=ledger.declared_years if ledger else None,
             spill_dir=self.work_dir / "checks",
         )
         self.controls = ControlTotals()
@@ -267,6 +270,7 @@ class BatchTransform:
                     recency=datetime.now(UTC),
                 )
                 works = self.map_and_validate(stager, lane)
+                self._refuse_undeclared_years()
                 errors = self.issues.errors()
                 held = decide_holds(errors, works)
                 lane.drain()
@@ -313,6 +317,28 @@ class BatchTransform:
             outcomes,
             self.issues.counts,
             time.perf_counter() - started,
+        )
+
+    def _refuse_undeclared_years(self) -> None:
+        """A ledger with entries in a fiscal year the calendar does not declare stops here, in
+        one line, before anything of the batch is kept: the year is a decision to make (take
+        it in as history, or keep it out), not thousands of issues for stewards."""
+        found = self.context.undeclared
+        if not found:
+            return
+        by_year: dict[str, tuple[str, int]] = {}
+        for (entity, year), count in sorted(found.items()):
+            if count > by_year.get(year, ("", 0))[1]:
+                by_year[year] = (entity, count)
+        what = "; ".join(
+            f"{count:,} {entity} rows in {year}" for year, (entity, count) in by_year.items()
+        )
+        first = next(iter(by_year))
+        raise StagingError(
+            f"the ledger has entries in fiscal years the calendar does not declare ({what}); "
+            f"declare each in {self.calendar_file} (fiscal_years: {{{first}: migration}} takes "
+            f"a past year in as history, {{{first}: closed}} quarantines its entries), then run "
+            "the source again"
         )
 
     def _stage_entity(
