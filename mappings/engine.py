@@ -28,7 +28,7 @@ from consolidation.core.unified import (
     empty_issues,
 )
 from mappings.spec import EntityMapping, FieldMapping, MappingError
-from mappings.transforms import blank_out, run_steps
+from mappings.transforms import blank_out, compact_iban, run_steps
 
 _SAMPLE = 20_000
 _SMALL = 2_000
@@ -200,6 +200,8 @@ def _map_field(
     codes = distinct.codes
     result = run_steps(distinct.values, field.steps, trimmed=field.join is not None)
     values = result.values
+    if field.name == "iban" and field.type is FieldType.TEXT:
+        values = compact_iban(values)  # the unified store keeps IBANs compact, however mapped
     if field.default is not None:
         blank = np.asarray(values.isna(), dtype=bool) & ~result.failed
         values = _fill(values, blank, field.default)

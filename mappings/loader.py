@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from consolidation.core.config_file import line_of, read_yaml
 from consolidation.core.errors import ConfigError
+from consolidation.core.money import ZERO
 from consolidation.core.types import SOURCE_KEY
 from consolidation.core.unified import ENTITIES, FieldType
 from mappings.spec import (
@@ -32,6 +33,7 @@ from mappings.transforms import (
     TRANSFORMS,
     Join,
     ParamError,
+    ParseMoney,
     Step,
     make_step,
     parse_const,
@@ -274,6 +276,12 @@ class _Loader:
                 default = parse_const(model.default, target)
             except ParamError as exc:
                 raise self.error((*loc, "default"), str(exc)) from None
+        if any(isinstance(step, ParseMoney) and step.empty == "zero" for step in steps):
+            if model.default is not None:
+                raise self.error(
+                    (*loc, "empty"), "give one of 'empty: zero' and 'default', not both"
+                )
+            default = ZERO
         join = steps[0] if steps and isinstance(steps[0], Join) else None
         mapping = FieldMapping(
             name=name,

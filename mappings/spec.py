@@ -28,9 +28,9 @@ beside it. Onboarding a ministry means writing these files, never code::
 
 A field is ``{from: column | [columns], transform: name | [names], <parameters>}`` or
 ``{const: text, transform: ...}``; the transforms run in order (see ``mappings.transforms``):
-``trim``, ``collapse_spaces``, ``digits``, ``digits_only``, ``upper``, ``lower``,
+``trim``, ``collapse_spaces``, ``digits``, ``digits_only``, ``upper``, ``lower``, ``iban``,
 ``pad`` (``pad``), ``date`` (``formats``, ``calendar``), ``period`` (``formats`` for text),
-``money`` (``scale``), ``int``, ``code`` (``map``, ``ignore_case``),
+``money`` (``scale``, ``empty: zero``), ``int``, ``code`` (``map``, ``ignore_case``),
 ``lookup`` (``table``, ``key``, ``value``, ``ignore_case``), ``join`` (``sep``),
 ``split`` (``part`` or ``index``). Any field may add ``default`` (used when the value is
 blank; never when it failed to convert) and ``blank`` (source texts that mean "no value").
@@ -115,6 +115,7 @@ class FieldModel(_Strict):
     key: str | None = None
     value: str | None = None
     pad: int | None = None
+    empty: Literal["zero", "missing"] | None = None
 
     @model_validator(mode="before")
     @classmethod

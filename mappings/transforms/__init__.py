@@ -30,12 +30,14 @@ from mappings.transforms.text import (
     CollapseSpaces,
     Digits,
     DigitsOnly,
+    Iban,
     Join,
     Lower,
     Pad,
     Split,
     Trim,
     Upper,
+    compact_iban,
 )
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "Digits",
     "DigitsOnly",
     "Evaluated",
+    "Iban",
     "Int",
     "Join",
     "Lookup",
@@ -64,6 +67,7 @@ __all__ = [
     "Upper",
     "ValueFailure",
     "blank_out",
+    "compact_iban",
     "human_format",
     "make_step",
     "parse_const",

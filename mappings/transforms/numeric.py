@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,16 @@ from mappings.transforms.base import (
 @dataclass(frozen=True)
 class ParseMoney(Step):
     """An exact ``Decimal`` as written, through ``consolidation.core.money.parse_amount``; never
-    rounded (``scale`` records the scale the source should have, for validation)."""
+    rounded (``scale`` records the scale the source should have, for validation).
+
+    ``empty: zero`` reads an empty cell as 0 (a ledger export's blank debit or credit side);
+    by default an empty amount is missing, which a required field quarantines. A value that is
+    not an amount is an issue either way, never 0."""
 
     name: ClassVar[str] = "money"
-    params: ClassVar[tuple[str, ...]] = ("scale",)
+    params: ClassVar[tuple[str, ...]] = ("scale", "empty")
     scale: int | None = None
+    empty: Literal["zero", "missing"] | None = None
 
     def __post_init__(self) -> None:
         if self.scale is not None and not 0 <= self.scale <= 6:

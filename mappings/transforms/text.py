@@ -66,6 +66,28 @@ class DigitsOnly(Step):
 
 
 @dataclass(frozen=True)
+class Iban(Step):
+    """An IBAN in its compact form (ISO 13616's electronic format): white space, invisible
+    marks and dashes removed, Arabic-Indic digits to ASCII, upper case —
+    'bh67 bmag-0000 1299 1234 56' → 'BH67BMAG00001299123456'. The unified store keeps IBANs
+    compact, so the mapping engine compacts every ``iban`` field after its transforms too."""
+
+    name: ClassVar[str] = "iban"
+
+    def apply(self, values: pd.Series) -> StepResult:
+        return StepResult(compact_iban(values))
+
+
+def compact_iban(values: pd.Series) -> pd.Series:
+    """``values`` (text or None) as compact IBANs; see ``Iban``."""
+    cleaned = values.str.translate(DIGITS).str.replace(_IBAN_SEPARATORS, "", regex=True)
+    return object_text(cleaned.str.upper())
+
+
+_IBAN_SEPARATORS = r"[\s\-\u200e\u200f\u200b\u2066-\u2069\u202a-\u202e\ufeff]+"
+
+
+@dataclass(frozen=True)
 class Upper(Step):
     name: ClassVar[str] = "upper"
     trims: ClassVar[bool | None] = None

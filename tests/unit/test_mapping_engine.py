@@ -298,3 +298,47 @@ entities:
         ("JV-3", "entry_date"),
         ("JV-3", "period"),
     ]
+
+
+def _ledger_mapping(tmp_path: Path, debit: str) -> EntityMapping:
+    folder = tmp_path / "mof"
+    folder.mkdir(exist_ok=True)
+    (folder / "mof_gl.yaml").write_text(
+        "source: mof_gl\nministry: MOF\nentities:\n  - from: gl\n    to: journal_line\n"
+        "    fields:\n      line_no: LINE_ID\n      entry_no: JE_NO\n      account_code: ACCT\n"
+        f"      debit: {debit}\n"
+        "      credit: {from: CR, transform: money, scale: 3, empty: zero}\n",
+        encoding="utf-8",
+    )
+    return load_mapping(folder / "mof_gl.yaml").entities[0]
+
+
+def test_money_empty_zero_reads_an_empty_side_as_zero_but_never_a_bad_value(
+    tmp_path: Path,
+) -> None:
+    mapping = _ledger_mapping(tmp_path, "{from: DR, transform: money, scale: 3, empty: zero}")
+    gl = raw_frame(
+        [
+            {"LINE_ID": "1", "JE_NO": "J1", "ACCT": "6100", "DR": "12.500", "CR": ""},
+            {"LINE_ID": "2", "JE_NO": "J1", "ACCT": "2100", "DR": " ", "CR": "12.500"},
+            {"LINE_ID": "3", "JE_NO": "J1", "ACCT": "2100", "DR": "n/a", "CR": None},
+        ],
+        ["LINE_ID", "JE_NO", "ACCT", "DR", "CR"],
+    )
+    mapped = apply_mapping(mapping, gl)
+    assert mapped.frame["debit"].tolist() == [Decimal("12.500"), Decimal("0"), None]
+    assert mapped.frame["credit"].tolist() == [Decimal("0"), Decimal("12.500"), Decimal("0")]
+    assert mapped.issues["rule_id"].tolist() == ["journal_line.debit.unparseable_amount"]
+
+    without = _ledger_mapping(tmp_path, "{from: DR, transform: money, scale: 3}")
+    assert apply_mapping(without, gl).frame["debit"].tolist()[1] is None  # missing, not 0
+    with pytest.raises(MappingError, match="not both"):
+        _ledger_mapping(tmp_path, '{from: DR, transform: money, empty: zero, default: "0"}')
+
+
+def test_ibans_are_stored_compact_whatever_the_mapping() -> None:
+    mapping = employee_mapping()
+    spaced = {**GOOD, "IBAN": "bh67 bmag 0000 1299 1234 56"}
+    dashed = {**GOOD, "EMP_NO": "1003", "IBAN": "\u200fBH67-BMAG-0000-1299-1234-56"}
+    frame = apply_mapping(mapping, raw_frame([spaced, dashed], EMPLOYEE_COLUMNS)).frame
+    assert frame["iban"].tolist() == ["BH67BMAG00001299123456"] * 2
