@@ -20,6 +20,7 @@ Prints a Markdown table for docs/scaffold.md.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -258,6 +259,20 @@ class SourceScore:
 
     def wrong(self) -> list[FieldVerdict]:
         return [v for v in self.verdicts if not (v.column_right and v.values_right)]
+
+
+def copy_reference(target: Path) -> None:
+    """What a run reads from the mappings folder besides the mapping files, copied under
+    ``target``: the reference folder, and each ministry's crosswalk, calendar and lookup tables
+    (so that drafts written there run as the hand-written mappings do)."""
+    shutil.copytree(HAND_WRITTEN / "reference", target / "reference", dirs_exist_ok=True)
+    for folder in HAND_WRITTEN.iterdir():
+        if not folder.is_dir() or folder.name == "reference" or (folder / "__init__.py").exists():
+            continue
+        for path in folder.iterdir():
+            if path.suffix == ".csv" or path.name == "calendar.yaml":
+                (target / folder.name).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / folder.name / path.name)
 
 
 def _origin(entity: EntityMapping, name: str) -> tuple[str, ...]:

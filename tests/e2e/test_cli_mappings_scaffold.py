@@ -4,18 +4,17 @@ the pipeline looks for it, refusals in one line, and ``consolidate run`` on the 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bench.scaffold import copy_reference
 from consolidation.demo import SOURCES, generate
 from tests.e2e.conftest import Run
 
 pytestmark = pytest.mark.e2e
 
-MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 MINISTRY = {"moh_hr": "moh", "moe_hr": "moe", "mof_gl": "mof", "mys_hr": "mys", "mys_fin": "mys"}
 
 
@@ -26,9 +25,10 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def drafts(tmp_path: Path) -> Path:
-    """An empty mappings folder but for the reference data a run needs."""
+    """A mappings folder with the reference data a run needs (the chart, the calendar, each
+    ministry's crosswalk) and no mapping file."""
     folder = tmp_path / "drafts"
-    shutil.copytree(MAPPINGS / "reference", folder / "reference")
+    copy_reference(folder)
     return folder
 
 
@@ -119,7 +119,7 @@ def test_a_mistake_is_one_line_and_exit_2(
     result = cli("mappings", "scaffold", *args, sources=sources, **env)
     assert result.returncode == 2, result.stdout
     assert expected in one_error_line(result.stderr)
-    assert [path.parent.name for path in drafts.glob("*/*.yaml")] == ["reference"]
+    assert not [path for path in drafts.glob("*/*.yaml") if path.name != "calendar.yaml"]
 
 
 def test_a_draft_with_required_fields_not_found_runs_and_quarantines(

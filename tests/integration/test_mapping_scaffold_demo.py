@@ -4,12 +4,11 @@ and runs through the whole pipeline with every row accounted for."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from bench.scaffold import HAND_WRITTEN, SourceScore, measure
+from bench.scaffold import SourceScore, copy_reference, measure
 from consolidation.core.settings import MappingSettings
 from consolidation.demo import SOURCES
 from consolidation.pipeline import Pipeline
@@ -28,7 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoRun, Path, list[
     folder = tmp_path_factory.mktemp("scaffold")
     run = demo_pipeline(folder, employees=150, journal_lines=600)
     drafts = folder / "drafts"
-    shutil.copytree(HAND_WRITTEN / "reference", drafts / "reference")
+    copy_reference(drafts)
     return run, drafts, measure(run.pipeline, drafts)
 
 
