@@ -59,9 +59,23 @@ def run(
     result = run_pipeline(pipeline, names, parse_since(since))
     if as_json:
         print(json.dumps(run_dict(result), ensure_ascii=False, indent=2))
-        return
-    print_run(result)
-    print_quarantine_summary(pipeline)
+    else:
+        print_run(result)
+        print_quarantine_summary(pipeline)
+    refuse_skipped(result.skipped)
+
+
+def refuse_skipped(skipped: dict[str, str]) -> None:
+    """Sources left out for their reference data: one line each on stderr, and exit 2 once
+    every other source has run."""
+    for name, problem in skipped.items():
+        err_console.print(
+            f"[bold red]error:[/] source {name!r} was not run: {problem}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if skipped:
+        raise typer.Exit(2)
 
 
 def run_pipeline(pipeline: Pipeline, names: list[str], since: Any) -> RunResult:
@@ -105,6 +119,7 @@ def run_dict(result: RunResult) -> dict[str, Any]:
         ],
         "persons": result.persons.__dict__,
         "vendors": result.vendors.__dict__,
+        "skipped": result.skipped,
     }
 
 
@@ -193,6 +208,7 @@ def print_quarantine_summary(pipeline: Pipeline) -> None:
 def revalidate(
     source: Annotated[str | None, typer.Option("--source", help="One source only.")] = None,
     sources: SourcesOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Re-check quarantined records after corrections and waivers; release what passes."""
     pipeline = open_pipeline(sources)
@@ -206,6 +222,19 @@ def revalidate(
             result = pipeline.revalidate(source=source, progress=progress)
     finally:
         progress.close()
+    if as_json:
+        shown = {
+            "checked": result.checked,
+            "released": result.released,
+            "still_quarantined": result.still_quarantined,
+            "new_issues": result.new_issues,
+            "persons": result.persons.__dict__ if result.persons else None,
+            "vendors": result.vendors.__dict__ if result.vendors else None,
+            "skipped": result.skipped,
+        }
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+        refuse_skipped(result.skipped)
+        return
     released = ", ".join(f"{n} {entity}" for entity, n in result.released.items()) or "none"
     console.print(
         f"checked {result.checked} quarantined records; released {released}; "
@@ -215,6 +244,7 @@ def revalidate(
         console.print(
             f"re-matched: {result.persons.clusters:,} persons, {result.vendors.clusters:,} partners"
         )
+    refuse_skipped(result.skipped)
 
 
 RuleOption = Annotated[str | None, typer.Option("--rule", help="Rule id; * is a wildcard.")]

@@ -232,12 +232,13 @@ def _view(job: BackgroundJob) -> JobView:
 
 def revalidation_summary(result: RevalidateResult) -> dict[str, Any]:
     """What a finished revalidation reports: released per entity, still quarantined, new
-    issues, records checked."""
+    issues, records checked, and the sources left out for their reference data."""
     return {
         "checked": result.checked,
         "released": dict(sorted(result.released.items())),
         "still_quarantined": result.still_quarantined,
         "new_issues": result.new_issues,
+        "skipped": dict(sorted(result.skipped.items())),
     }
 
 
