@@ -108,6 +108,8 @@ class ColumnProfile:
     decimal_comma: int = 0
     decimals: int = 0
     """The most decimals an amount of the sample is written with."""
+    blanks: int = 0
+    """Blank sample values (empty, white space or missing)."""
     date: DateReading | None = None
     period: DateReading | None = None
 
@@ -143,16 +145,17 @@ class ColumnProfile:
 def profile(name: str, values: Iterable[str | None]) -> ColumnProfile:
     """The profile of one column from its sample values (text or None)."""
     counts: Counter[str] = Counter()
+    blanks = 0
     for value in values:
-        if value is None:
-            continue
-        text = str(value).strip(SPACES)
+        text = "" if value is None else str(value).strip(SPACES)
         if text:
             counts[text] += 1
+        else:
+            blanks += 1
     total = sum(counts.values())
     words = tokens(name)
     if not total:
-        return ColumnProfile(name, words, 0, counts, {})
+        return ColumnProfile(name, words, 0, counts, {}, blanks=blanks)
     weight: Counter[str] = Counter()
     decimals = 0
     for text, times in counts.items():
@@ -194,6 +197,7 @@ def profile(name: str, values: Iterable[str | None]) -> ColumnProfile:
         thousands=weight["thousands"],
         decimal_comma=weight["decimal_comma"],
         decimals=decimals,
+        blanks=blanks,
         date=read_dates(counts, numeric_formats=numeric_name),
         period=read_periods(counts),
     )

@@ -462,7 +462,7 @@ def _field(
     if name == "account_type":
         return replace(draft, transforms=("trim", "lower"))
     if name == "iban":
-        return replace(draft, transforms=("trim", "upper"))
+        return replace(draft, transforms=("iban",))  # compact: no spaces, upper case
     if name == "email":
         return replace(draft, transforms=("trim", "lower"))
     if name in DIGIT_FIELDS:
@@ -527,9 +527,12 @@ def _money(draft: FieldDraft, column: ColumnProfile) -> FieldDraft:
             f"samples carry up to {column.decimals} decimals; scale {SCALE} (BHD fils) makes "
             "validation flag an amount finer than a fil"
         )
-    return replace(
-        draft, transforms=("money",), params={"scale": SCALE}, warnings=warnings, notes=notes
-    )
+    params: dict[str, Any] = {"scale": SCALE}
+    if draft.name in ("debit", "credit") and column.blanks:
+        # a ledger export leaves the other side of a line empty: that is 0, not a missing value
+        params["empty"] = "zero"
+        notes.append(f"{_samples(column.blanks)} blank: read as 0 (empty: zero)")
+    return replace(draft, transforms=("money",), params=params, warnings=warnings, notes=notes)
 
 
 def _digit_notes(column: ColumnProfile, step: str) -> list[str]:

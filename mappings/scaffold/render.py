@@ -12,7 +12,7 @@ from mappings.scaffold.draft import Draft, EntityDraft, FieldDraft
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _RESERVED = frozenset({"null", "~", "true", "false", "yes", "no", "on", "off", "y", "n"})
-_PARAM_ORDER = ("sep", "formats", "calendar", "scale", "default", "map")
+_PARAM_ORDER = ("sep", "formats", "calendar", "scale", "empty", "default", "map")
 
 
 def scalar(text: str) -> str:

@@ -489,3 +489,25 @@ def test_an_unplaced_code_column_comes_with_a_code_map_to_complete() -> None:
         "    #     <field>: {from: unit_type, transform: code, map: {SCHOOL: SCHOOL, "
         "DIRECTORATE: DIRECTORATE, HQ: HQ}}  # a code map to complete: confirm each code"
     ) in render(draft)
+
+
+def test_a_ledger_with_empty_sides_reads_them_as_zero_and_ibans_compact(tmp_path: Path) -> None:
+    lines = [
+        {"JE_NO": f"V{i // 2}", "LINE_NO": str(i % 2 + 1), "ACCOUNT": ("6100", "2100")[i % 2],
+         "DEBIT": ("120.500", "")[i % 2], "CREDIT": ("", "120.500")[i % 2],
+         "JE_DATE": "2025-03-31", "DESCRIPTION": "رواتب مارس", "PERIOD": "202503"}
+        for i in range(10)
+    ]  # fmt: skip
+    raw = sample("journal_lines", lines, key=("JE_NO", "LINE_NO"))
+    draft = draft_of(raw, domain="finance")
+    debit = proposal(draft, "debit", "journal_line")
+    assert debit.params.get("empty") == "zero"
+    assert proposal(draft, "credit", "journal_line").params["empty"] == "zero"
+    assert any("empty: zero" in note for note in debit.notes)
+    path = written(tmp_path, draft, [raw])
+    [mapping] = [e for e in load_mapping(path).entities if e.target == "journal_line"]
+    mapped = apply_mapping(mapping, frame(raw))
+    assert mapped.frame["debit"].tolist()[:2] == [Decimal("120.500"), Decimal("0")]
+
+    people = [{**row, "رقم الآيبان": "bh67 bmag 0000 1299 1234 56"} for row in ARABIC_EMPLOYEES]
+    assert proposal(draft_of(sample("staff", people)), "iban").transforms == ("iban",)
