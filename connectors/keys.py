@@ -114,6 +114,8 @@ class _SeenKeys:
         self._runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]] = []
 
     def add(self, hashes: npt.NDArray[np.uint64], rows: npt.NDArray[np.int64]) -> None:
+        if not len(hashes):
+            return  # a chunk of repeats only: nothing new, and no empty run to search
         order = np.argsort(hashes, kind="stable")
         run = (hashes[order], rows[order])
         while self._runs and len(self._runs[-1][0]) <= len(run[0]):

@@ -1,11 +1,12 @@
 """Property-based fuzzing (hypothesis, a bounded number of examples) of what reads hostile
-input: the CSV and Excel connectors, the mapping transforms and the config loaders. Every
+input: the CSV, Excel and SQL connectors, the mapping transforms and the config loaders. Every
 input ends in exactly one of: read (values, or failures with a rule id), or a one-line error of
 our own (ConsolidationError) — never another exception."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import string
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from connectors import ConnectorError, open_connector
 from consolidation.core.errors import ConsolidationError
-from consolidation.core.sources import CsvSource, ExcelSource, load_sources
+from consolidation.core.sources import CsvSource, ExcelSource, SqlSource, load_sources
 from mappings.transforms import make_step, run_steps
 
 FUZZ = settings(
@@ -108,6 +109,42 @@ def test_the_csv_connector_reads_or_refuses_in_one_line(
     try:
         for chunk in connector.extract("employee"):
             assert len(chunk.frame) >= 0
+    except ConnectorError as error:
+        _one_line(error)
+
+
+SQL_CELL = st.one_of(
+    CELL,
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=True),
+    st.binary(max_size=12),  # SQLite holds any bytes in any column; CAST AS TEXT decodes them
+)
+
+
+@FUZZ
+@given(rows=st.lists(st.tuples(SQL_CELL, SQL_CELL, SQL_CELL), min_size=0, max_size=12),
+       chunk_size=st.integers(min_value=1, max_value=5))  # fmt: skip
+def test_the_sql_connector_reads_or_refuses_in_one_line(
+    tmp_path: Path, rows: list[tuple[object, object, object]], chunk_size: int
+) -> None:
+    """SQLite is typed per value: a column may hold text, integers, floats, NaN, infinity or
+    raw bytes (undecodable, or with NUL) side by side, as a careless legacy system leaves it."""
+    database = tmp_path / "fuzz.db"
+    database.unlink(missing_ok=True)  # the same folder serves every example
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE employee (emp_no, name, salary)")
+        connection.executemany("INSERT INTO employee VALUES (?, ?, ?)", rows)
+    connection.close()
+    spec = SqlSource.model_validate(
+        {"kind": "sql", "ministry": "MOH", "domain": "hr", "name": "fuzz",
+         "url": f"sqlite:///{database}",
+         "entities": {"employee": {"key": ["emp_no"], "table": "employee"}}}
+    )  # fmt: skip
+    connector = open_connector("fuzz_sql", spec, chunk_size=chunk_size)
+    try:
+        with connector:
+            read = sum(chunk.rows for chunk in connector.extract("employee"))
+        assert read == len(rows)
     except ConnectorError as error:
         _one_line(error)
 

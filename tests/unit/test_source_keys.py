@@ -135,3 +135,11 @@ def test_a_constraint_the_store_enforced_is_one_line_naming_entity_and_key() -> 
     assert "\n" not in message
     assert "of journal_line with source key 'V1'" in message
     assert "INSERT" not in message and "debit" not in message
+
+
+def test_a_chunk_of_nothing_but_repeats_is_flagged_and_the_next_chunk_too() -> None:
+    """Found by the SQL fuzz: a chunk whose every key was seen before added an empty run of
+    hashes, which the next lookup indexed at -1."""
+    rows: list[dict[str, str | None]] = [{"ID": None, "N": None}] * 4
+    keys = _keys(["ID"], rows, size=1)
+    assert keys[1:] == [keys[0] + "#2", keys[0] + "#3", keys[0] + "#4"]
