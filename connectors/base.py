@@ -168,6 +168,8 @@ class Connector(ABC):
             column = table.column(name)
             if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
                 continue
+            if not _may_hold_nul(column):
+                continue
             found = pc.match_substring(column, "\x00")
             if pc.any(found).as_py():
                 position = int(np.flatnonzero(found.to_numpy(zero_copy_only=False) == True)[0])  # noqa: E712
@@ -220,3 +222,13 @@ def _encodes(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _may_hold_nul(column: pa.ChunkedArray) -> bool:
+    """Whether a zero byte lies in the column's character data: one pass of memchr speed over
+    the buffers (a slice's buffer may hold bytes outside it: the exact check follows)."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2] if len(chunk.buffers()) > 2 else None
+        if data is not None and np.frombuffer(data, dtype=np.uint8).min(initial=1) == 0:
+            return True
+    return False

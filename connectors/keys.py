@@ -7,10 +7,10 @@ rows stream, before anything is staged: its later rows get a key of their own (`
 ``KEY#3``…) and ``_key_repeats`` names both rows' positions, and the mapping turns each such row
 into a ``<entity>.source_key.unique`` issue. The first row keeps the key.
 
-Keys are remembered as 64-bit hashes with their first row (12 bytes a row, in a few sorted
-arrays merged as they grow), so a ledger of millions of lines costs tens of megabytes, not a set
-of strings. Two different keys share a hash with a probability below 1e-6 at ten million keys;
-were it to happen, a row would be flagged as a repeat by mistake, in the quarantine, not lost.
+Keys are remembered as 64-bit hashes with their first row, in pandas' C hash table (about 27
+bytes a row), so a ledger of five million lines costs some 135 MiB, not a set of strings. Two
+different keys share a hash with a probability below 1e-6 at ten million keys; were it to
+happen, a row would be flagged as a repeat by mistake, in the quarantine, not lost.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas._libs import hashtable  # type: ignore[attr-defined]  # pandas' C hash table
 
 from consolidation.core.sources import KeyPart, KeyPosition
 from consolidation.core.types import KEY_REPEATS, SOURCE_KEY
@@ -38,7 +39,7 @@ class SourceKeys:
             {} for part in key if isinstance(part, KeyPosition)
         ]
         self._seen = _SeenKeys()
-        self._repeats: dict[int, tuple[int, int]] = {}  # hash → (first row, occurrences)
+        self._repeats: dict[int, int] = {}  # hash → occurrences, of the keys seen twice
 
     def add_to(self, table: pa.Table) -> pa.Table:
         """``table`` with ``_source_key`` (and ``_key_repeats`` where a key repeats)."""
@@ -80,60 +81,44 @@ class SourceKeys:
     def _unique(self, keys: pa.Array, first_row: int) -> tuple[pa.Array, pa.Array | None]:
         hashes = _hash(keys)
         rows = np.arange(first_row, first_row + len(hashes), dtype=np.int64)
-        earlier = self._seen.first_rows(hashes)
-        order = np.argsort(hashes, kind="stable")
-        ordered = hashes[order]
-        again = np.zeros(len(hashes), dtype=bool)
-        again[order[1:]] = ordered[1:] == ordered[:-1]
-        repeated = np.flatnonzero((earlier > 0) | again)
-        self._seen.add(hashes[~again & (earlier == 0)], rows[~again & (earlier == 0)])
+        earlier = self._seen.lookup(hashes)  # a key of an earlier chunk: its first row
+        again = np.asarray(pd.Index(hashes).duplicated(keep="first"), dtype=bool)
+        new = (earlier < 0) & ~again
+        self._seen.add(hashes[new], rows[new])
+        repeated = np.flatnonzero(~new)
         if not len(repeated):
             return keys, None
+        firsts = self._seen.lookup(hashes[repeated])  # now every first row is known
         texts = keys.to_pylist()
         notes: list[str | None] = [None] * len(texts)
-        first_in_chunk: dict[int, int] = {}
-        for position in np.flatnonzero(~again & (earlier == 0)):
-            first_in_chunk.setdefault(int(hashes[position]), int(rows[position]))
-        for position in repeated:
+        for position, first in zip(repeated.tolist(), firsts.tolist(), strict=True):
             value = int(hashes[position])
-            first, times = self._repeats.get(value, (0, 1))
-            if not first:
-                first = int(earlier[position]) or first_in_chunk[value]
-            times += 1
-            self._repeats[value] = (first, times)
+            times = self._repeats.get(value, 1) + 1
+            self._repeats[value] = times
             notes[position] = f"rows {first} and {rows[position]}"
             texts[position] = f"{texts[position]}#{times}"
         return pa.array(texts, type=pa.string()), pa.array(notes, type=pa.string())
 
 
 class _SeenKeys:
-    """Hashes of the keys seen, each with its first row, in sorted runs merged like a binary
-    counter: adding n keys costs O(n log n) in all, a lookup a binary search per run."""
+    """Hashes of the keys seen, each with its first row, in pandas' C hash table (khash):
+    about 27 bytes a key, a lookup or an insert about 0.3 µs a row whatever the size. A
+    Python dict would take some 100 bytes a key; sorted numpy runs searched per chunk cost
+    0.8 µs a row at five million keys, and a merge of two runs doubled the memory for a
+    moment (docs/benchmarks.md)."""
 
     def __init__(self) -> None:
-        self._runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]] = []
+        self._table = hashtable.Int64HashTable(1 << 16)
 
     def add(self, hashes: npt.NDArray[np.uint64], rows: npt.NDArray[np.int64]) -> None:
-        if not len(hashes):
-            return  # a chunk of repeats only: nothing new, and no empty run to search
-        order = np.argsort(hashes, kind="stable")
-        run = (hashes[order], rows[order])
-        while self._runs and len(self._runs[-1][0]) <= len(run[0]):
-            top = self._runs.pop()
-            merged_hashes = np.concatenate([top[0], run[0]])
-            merged_rows = np.concatenate([top[1], run[1]])
-            order = np.argsort(merged_hashes, kind="stable")
-            run = (merged_hashes[order], merged_rows[order])
-        self._runs.append(run)
+        if len(hashes):
+            self._table.map_keys_to_values(hashes.view(np.int64), rows)
 
-    def first_rows(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-        """The first row of each hash seen before, 0 for a new one."""
-        found = np.zeros(len(hashes), dtype=np.int64)
-        for run_hashes, run_rows in self._runs:
-            at = np.searchsorted(run_hashes, hashes).clip(max=len(run_hashes) - 1)
-            hit = (run_hashes[at] == hashes) & (found == 0)
-            found[hit] = run_rows[at[hit]]
-        return found
+    def lookup(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """The first row of each hash seen before, -1 for a new one."""
+        if not len(hashes):
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self._table.lookup(hashes.view(np.int64)), dtype=np.int64)
 
 
 def _joined(table: pa.Table, parts: list[pa.Array], from_columns: list[bool]) -> pa.Array:
