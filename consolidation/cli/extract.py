@@ -110,20 +110,25 @@ def sources_list(
 def sources_check(
     sources: SourcesOption = None,
     source: Annotated[str | None, typer.Option("--source", help="Check one source only.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Reach every source and check its declared columns, reading no rows."""
+    """Reach every source and check its declared columns (reading no rows), its mapping file
+    and, for a finance source, its ministry's reference data."""
     pipeline = open_pipeline(sources)
     names = [source] if source else list(pipeline.config.sources)
-    failures = 0
-    for name in names:
-        try:
-            with pipeline.connector(name) as connector:
-                connector.check()
-            console.print(f"[green]ok[/]    {name}")
-        except ConsolidationError as exc:
-            failures += 1
-            console.print(f"[red]fail[/]  {exc}")
-    if failures:
+    if source:
+        pipeline.config.source(source)  # an unknown name fails here, listing the known ones
+    found = pipeline.check_sources(names)
+    if as_json:
+        shown = [{"source": n, "ok": not p, "problems": p} for n, p in found.items()]
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        for name, problems in found.items():
+            if not problems:
+                console.print(f"[green]ok[/]    {name}", highlight=False)
+            for check, problem in problems.items():
+                console.print(f"[red]fail[/]  {name} ({check}): {problem}", highlight=False)
+    if any(found.values()):
         raise typer.Exit(2)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -102,6 +103,8 @@ class LedgerReference:
     declared_years: set[int]
     calendar_file: Path
     """Where the ministry declares a year of its own."""
+    links: dict[str, str] = field(default_factory=dict)
+    """Source account code → unified account code."""
 
 
 @dataclass
@@ -113,6 +116,8 @@ class ReferenceData:
     central_problem: str | None = None
     """Why no ministry's can (the unified chart or the central calendar is wrong)."""
     accounts: int = 0
+    chart: list[dict[str, str]] = field(default_factory=list)
+    """The unified chart's rows as read."""
 
     def ledger(self, ministry: str) -> LedgerReference:
         """The ministry's reference data, or its problem as a ConfigError."""
@@ -143,42 +148,30 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
-def load_reference(
-    session: Session, directory: Path, ministries: list[str] | None = None
-) -> ReferenceData:
-    """Upsert the unified chart and every crosswalk; return each ministry's crosswalk, open
-    periods and declared years, and what is wrong where. ``directory`` is the mappings folder's
-    ``reference/``; ministries' files are beside it. ``ministries`` are the ministry codes of
-    the sources config (those in the store when None)."""
-    mappings = directory.parent
-    known = {m.code: m.id for m in session.scalars(sa.select(Ministry))}
-    codes = ministries if ministries is not None else sorted(known)
+def read_reference(directory: Path, ministries: list[str]) -> ReferenceData:
+    """Each ministry's crosswalk, open periods and declared years, and what is wrong where,
+    from the files alone (``sources check`` reads them so, without a store). ``directory`` is
+    the mappings folder's ``reference/``; ministries' files are beside it."""
     data = ReferenceData()
     try:
-        accounts = _upsert_chart(session, directory / "unified_chart.csv")
+        data.chart = _read_chart(directory / "unified_chart.csv")
         central = load_model(directory / CALENDAR_FILE, FiscalCalendar)
         if not central.years():
             raise ConfigError(f"{directory / CALENDAR_FILE}: declares no fiscal year")
+        codes = {row["code"] for row in data.chart}
+        legacy = _legacy_crosswalk(directory / "account_crosswalk.csv", codes, data.problems)
     except ConfigError as exc:
         data.central_problem = str(exc)
         return data
-    data.accounts = len(accounts)
-    try:
-        legacy = _legacy_crosswalk(directory / "account_crosswalk.csv", accounts, data.problems)
-    except ConfigError as exc:
-        data.central_problem = str(exc)
-        return data
-    existing = {
-        (c.ministry_id, c.source_code): c for c in session.scalars(sa.select(AccountCrosswalk))
-    }
-    for ministry in codes:
-        folder = mappings / ministry.lower()
+    data.accounts = len(codes)
+    for ministry in ministries:
+        folder = directory.parent / ministry.lower()
         if ministry in data.problems:
             continue
         try:
             rows = dict(legacy.get(ministry, {}))
             if (folder / CROSSWALK_FILE).is_file():
-                rows.update(_ministry_crosswalk(folder / CROSSWALK_FILE, accounts))
+                rows.update(_ministry_crosswalk(folder / CROSSWALK_FILE, codes))
             calendar = central
             if (folder / CALENDAR_FILE).is_file():
                 calendar = load_model(folder / CALENDAR_FILE, FiscalCalendar).over(central)
@@ -190,11 +183,30 @@ def load_reference(
             open_periods=calendar.open_periods(),
             declared_years=set(calendar.years()),
             calendar_file=folder / CALENDAR_FILE,
+            links=rows,
         )
+    return data
+
+
+def load_reference(
+    session: Session, directory: Path, ministries: list[str] | None = None
+) -> ReferenceData:
+    """``read_reference``, then the unified chart and every good crosswalk upserted into the
+    store. ``ministries`` are the ministry codes of the sources config (those in the store
+    when None)."""
+    known = {m.code: m.id for m in session.scalars(sa.select(Ministry))}
+    data = read_reference(directory, ministries if ministries is not None else sorted(known))
+    if data.central_problem is not None:
+        return data
+    accounts = _upsert_chart(session, data.chart)
+    existing = {
+        (c.ministry_id, c.source_code): c for c in session.scalars(sa.select(AccountCrosswalk))
+    }
+    for ministry, ledger in data.ledgers.items():
         ministry_id = known.get(ministry)
         if ministry_id is None:
             continue  # not registered yet: its crosswalk reaches the store on the next run
-        for source_code, unified_code in rows.items():
+        for source_code, unified_code in ledger.links.items():
             link = existing.get((ministry_id, source_code))
             if link is None:
                 link = AccountCrosswalk(ministry_id=ministry_id, source_code=source_code)
@@ -204,8 +216,23 @@ def load_reference(
     return data
 
 
-def _upsert_chart(session: Session, path: Path) -> dict[str, Account]:
+def _read_chart(path: Path) -> list[dict[str, str]]:
     chart = _read_csv(path, CHART_COLUMNS)
+    codes: set[str] = set()
+    for line, row in enumerate(chart, start=2):
+        if not row["code"]:
+            raise ConfigError(f"{path}:{line}: code is empty")
+        if row["code"] in codes:
+            raise ConfigError(f"{path}:{line}: code {row['code']!r} is listed twice")
+        codes.add(row["code"])
+    for line, row in enumerate(chart, start=2):
+        parent = row["parent_code"]
+        if parent and parent not in codes:
+            raise ConfigError(f"{path}:{line}: parent_code {parent!r} is not in the chart")
+    return chart
+
+
+def _upsert_chart(session: Session, chart: list[dict[str, str]]) -> dict[str, Account]:
     accounts = {a.code: a for a in session.scalars(sa.select(Account))}
     for row in chart:
         account = accounts.get(row["code"])
@@ -216,15 +243,13 @@ def _upsert_chart(session: Session, path: Path) -> dict[str, Account]:
         account.name_en = row["name_en"] or None
         account.account_type = row["account_type"]
     session.flush()
-    for line, row in enumerate(chart, start=2):
+    for row in chart:
         parent = row["parent_code"]
-        if parent and parent not in accounts:
-            raise ConfigError(f"{path}:{line}: parent_code {parent!r} is not in the chart")
         accounts[row["code"]].parent_id = accounts[parent].id if parent else None
     return accounts
 
 
-def _ministry_crosswalk(path: Path, accounts: dict[str, Account]) -> dict[str, str]:
+def _ministry_crosswalk(path: Path, accounts: Collection[str]) -> dict[str, str]:
     rows: dict[str, str] = {}
     for line, row in enumerate(_read_csv(path, CROSSWALK_COLUMNS), start=2):
         _check_row(path, line, row, accounts, rows)
@@ -233,7 +258,7 @@ def _ministry_crosswalk(path: Path, accounts: dict[str, Account]) -> dict[str, s
 
 
 def _legacy_crosswalk(
-    path: Path, accounts: dict[str, Account], problems: dict[str, str]
+    path: Path, accounts: Collection[str], problems: dict[str, str]
 ) -> dict[str, dict[str, str]]:
     """The older single crosswalk, per ministry; a wrong row is its ministry's problem (its
     first one), a wrong header every ministry's."""
@@ -252,7 +277,7 @@ def _legacy_crosswalk(
 
 
 def _check_row(
-    path: Path, line: int, row: dict[str, str], accounts: dict[str, Account], rows: dict[str, str]
+    path: Path, line: int, row: dict[str, str], accounts: Collection[str], rows: dict[str, str]
 ) -> None:
     where = f"{path}:{line}"
     if not row["source_code"]:

@@ -26,7 +26,7 @@ from consolidation import extract, load, quarantine, staging
 from consolidation.access import SessionService, UserService
 from consolidation.core import memory, store
 from consolidation.core.errors import ConfigError, ConsolidationError
-from consolidation.core.reference import ReferenceData, load_reference
+from consolidation.core.reference import ReferenceData, load_reference, read_reference
 from consolidation.core.schema import Domain, Ministry, SourceSystem
 from consolidation.core.settings import OdooSettings, Settings
 from consolidation.core.sources import SourcesConfig, load_sources
@@ -187,6 +187,31 @@ class Pipeline:
             chunk_size=self.settings.sources.chunk_size,
             limits=self.settings.sources.limits(),
         )
+
+    def check_sources(self, names: list[str]) -> dict[str, dict[str, str]]:
+        """What stops each source, before any row is read: per source, per check ("source":
+        reaching it and its declared columns; "mapping": its mapping file; "reference": its
+        ministry's crosswalk and calendar and the central chart, for a finance source) the
+        problem in one line. A source with nothing to say is ready to run."""
+        reference = read_reference(self.mappings_dir / "reference", list(self.config.ministries))
+        found: dict[str, dict[str, str]] = {}
+        for name in names:
+            spec = self.config.source(name)
+            problems: dict[str, str] = {}
+            try:
+                with self.connector(name) as connector:
+                    connector.check()
+            except ConsolidationError as exc:
+                problems["source"] = str(exc)
+            try:
+                staging.source_mapping(self.mappings_dir, name, spec)
+            except ConsolidationError as exc:
+                problems["mapping"] = str(exc)
+            problem = reference.problem(spec.ministry) if spec.domain == "finance" else None
+            if problem is not None:
+                problems["reference"] = problem
+            found[name] = problems
+        return found
 
     def extract(
         self,
