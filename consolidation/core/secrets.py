@@ -42,6 +42,13 @@ def reveal(secret: SecretStr) -> str:
     return value
 
 
+def forget_revealed() -> None:
+    """Forget every secret revealed so far: each test starts as a fresh process would, so
+    that one test's password ('admin') does not mask another's messages."""
+    with _lock:
+        _revealed.clear()
+
+
 def scrub(text: str) -> str:
     """``text`` with every credential masked (see the module's docstring)."""
     if not text:
