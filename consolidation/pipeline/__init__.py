@@ -11,6 +11,7 @@ batch and reaches the user as one line.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors import Connector, open_connector
 from consolidation import extract, load, quarantine, staging
 from consolidation.access import SessionService, UserService
-from consolidation.core import memory, store
+from consolidation.core import memory, rawstore, store
 from consolidation.core.errors import ConfigError, ConsolidationError
 from consolidation.core.reference import ReferenceData, load_reference, read_reference
 from consolidation.core.schema import Domain, Ministry, SourceSystem
@@ -236,8 +237,13 @@ class Pipeline:
         )
 
     def close_interrupted(self) -> list[int]:
-        """Mark interrupted every batch whose process died before closing it; their ids."""
-        return extract.close_interrupted(self.engine, actor=self.settings.operator)
+        """Mark interrupted every batch whose process died before closing it; their ids. The
+        mapped records a dead transform left in its working folder (personal data, read by
+        nothing again) are removed; the raw chunks stay, as the batch's lineage."""
+        dead = extract.close_interrupted(self.engine, actor=self.settings.operator)
+        for batch_id in dead:
+            shutil.rmtree(rawstore.batch_dir(self.raw_dir, batch_id) / "mapped", ignore_errors=True)
+        return dead
 
     def extract_all(
         self, *, since: datetime | None = None, progress: ProgressSink | None = None

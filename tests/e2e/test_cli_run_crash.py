@@ -61,8 +61,13 @@ def test_a_batch_left_open_by_a_killed_run_is_found_and_marked_interrupted(
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     [(batch_id, _status)] = _open_batches(engine)
+    # what a transform killed midway leaves: mapped records, personal data, read by nothing
+    mapped = tmp_path / "raw" / f"batch-{batch_id:07d}" / "mapped"
+    mapped.mkdir(parents=True, exist_ok=True)
+    (mapped / "employee-0001.arrow").write_bytes(b"mapped records of the dead run")
 
     listed = cli("batches", "--json")
+    assert not mapped.exists()
     assert listed.returncode == 0, listed.stderr
     [batch] = json.loads(listed.stdout)["batches"]
     assert batch["id"] == batch_id
