@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python -m bench.load_memory
 	$(BIN)/python -m bench.reconcile
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.scaffold
 
 # constraints.txt pins every package the project installs (what CI and the demo get); `make lock`
 # writes it anew from a fresh venv with the newest releases that pyproject.toml allows.
