@@ -106,8 +106,10 @@ def write_issues(connection: sa.Connection, source: str, batch_id: int, log: Iss
             *(frame[c].tolist() for c in columns),
             strict=True,
         ):
-            # a record-level issue has no field: None, or NaN once a frame went through Arrow
+            # a record-level issue has no field, a missing value has no value: None, or NaN
+            # once a frame went through Arrow (and NaN != None would rewrite it every run)
             identity = (entity, key, rule_id, field_name if isinstance(field_name, str) else "")
+            value = value if isinstance(value, str) else None
             if again:
                 if identity in seen:
                     continue
@@ -280,8 +282,10 @@ def record_new_issues(
         for entity, key, rule_id, field_name, severity, value, message in frame[
             ["entity", SOURCE_KEY, "rule_id", "field", "severity", "value", "message"]
         ].itertuples(index=False):
-            # a record-level issue has no field: None, or NaN once a frame went through Arrow
+            # a record-level issue has no field, a missing value has no value: None, or NaN
+            # once a frame went through Arrow (and NaN != None would rewrite it every run)
             identity = (entity, key, rule_id, field_name if isinstance(field_name, str) else "")
+            value = value if isinstance(value, str) else None
             record = rows.get((entity, key))
             if identity in existing or record is None:
                 continue
