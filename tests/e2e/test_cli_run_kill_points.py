@@ -494,9 +494,9 @@ def canonical(engine: sa.Engine) -> dict[str, list[str]]:
     (the batch that last wrote the row: a rerun's batch is another by design; the content is
     what must be equal); DateTime columns (when a run staged, raised or decided something:
     the wall clock of the run, not data — survivorship's ``recency`` among them, whose effect
-    on the golden records is compared; the records' own dates are ``Date`` and kept); and
-    ``version``, the stewards' optimistic lock, which every run that finds an open issue again
-    bumps: it counts the runs that completed, and a killed run may have completed its staging.
+    on the golden records is compared; the records' own dates are ``Date`` and kept). An
+    issue's ``version`` (the stewards' optimistic lock) is compared too: a run that finds an
+    issue again leaves it alone (e6c9a31), so a killed run and its rerun bump nothing.
     """
     tables = [t for t in Base.metadata.sorted_tables if t.name not in HISTORY]
     with engine.connect() as connection:
@@ -512,7 +512,7 @@ def canonical(engine: sa.Engine) -> dict[str, list[str]]:
         for table in tables:
             kept = [
                 c for c in table.c
-                if c.name not in ("id", "batch_id", "version")
+                if c.name not in ("id", "batch_id")
                 and not isinstance(c.type, sa.DateTime)
             ]  # fmt: skip
             rows = []
