@@ -62,12 +62,19 @@ class Connector(ABC):
         chunk_size: int = CHUNK_ROWS,
         limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
     ) -> None:
+        if spec.kind != self.kind:
+            raise TypeError(f"{type(self).__name__} needs a {self.kind} source, not {spec.kind!r}")
         self.name = name
         self.spec = spec
         self.base_dir = base_dir
         self.chunk_size = chunk_size
         self.limits = limits
         self.totals: dict[str, ControlTotals] = {}
+        self._prepare()
+
+    def _prepare(self) -> None:  # noqa: B027 - optional hook
+        """Set up what an implementation keeps between calls (connections, caches); the spec
+        is of the implementation's kind by then."""
 
     @property
     def entities(self) -> list[str]:

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.base import Connector, ConnectorError
-from consolidation.core.sources import CsvEntity, CsvSource, SourceSpec
-from consolidation.core.types import CHUNK_ROWS, ReadLimits
+from consolidation.core.sources import CsvEntity
 
 SNIFF_BYTES = 64 * 1024
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -30,19 +29,6 @@ class CsvConnector(Connector):
     """Files of a source; each entity is one file with its encoding, delimiter and header line."""
 
     kind: ClassVar[str] = "csv"
-
-    def __init__(
-        self,
-        name: str,
-        spec: SourceSpec,
-        *,
-        base_dir: Path = Path(),
-        chunk_size: int = CHUNK_ROWS,
-        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
-    ) -> None:
-        if not isinstance(spec, CsvSource):
-            raise TypeError(f"CsvConnector needs a csv source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
 
     def estimate_rows(self, entity: str, *, since: datetime | None = None) -> int | None:
         """File size over the mean line length of its first 64 KiB: cheap and roughly right."""

@@ -21,8 +21,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from connectors.base import Connector
-from consolidation.core.sources import ExcelEntity, ExcelSource, SourceSpec
-from consolidation.core.types import CHUNK_ROWS, ReadLimits
+from consolidation.core.sources import ExcelEntity
 
 # What openpyxl raises for a file that is not an .xlsx workbook, or a damaged one.
 _NOT_A_WORKBOOK = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, EOFError)
@@ -33,18 +32,7 @@ class ExcelConnector(Connector):
 
     kind: ClassVar[str] = "excel"
 
-    def __init__(
-        self,
-        name: str,
-        spec: SourceSpec,
-        *,
-        base_dir: Path = Path(),
-        chunk_size: int = CHUNK_ROWS,
-        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
-    ) -> None:
-        if not isinstance(spec, ExcelSource):
-            raise TypeError(f"ExcelConnector needs an excel source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
+    def _prepare(self) -> None:
         self._books: dict[str, Workbook] = {}
 
     def close(self) -> None:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from connectors.base import Connector, ConnectorError
 from consolidation.core.odoo_rpc import OdooError, XmlRpcTransport
-from consolidation.core.sources import OdooEntity, OdooSource, SourceSpec, secret_from_env
-from consolidation.core.types import CHUNK_ROWS, ReadLimits
+from consolidation.core.sources import OdooEntity, OdooSource, secret_from_env
 
 Convert = Callable[[Any], str | None]
 
@@ -27,19 +25,9 @@ class OdooConnector(Connector):
 
     kind: ClassVar[str] = "odoo"
 
-    def __init__(
-        self,
-        name: str,
-        spec: SourceSpec,
-        *,
-        base_dir: Path = Path(),
-        chunk_size: int = CHUNK_ROWS,
-        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
-    ) -> None:
-        if not isinstance(spec, OdooSource):
-            raise TypeError(f"OdooConnector needs an odoo source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
-        self.source = spec
+    def _prepare(self) -> None:
+        assert isinstance(self.spec, OdooSource)
+        self.source = self.spec
         self._transport: XmlRpcTransport | None = None
         self._types: dict[str, dict[str, str]] = {}
 

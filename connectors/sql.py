@@ -24,8 +24,7 @@ from pydantic import SecretStr
 
 from connectors.base import Connector, ConnectorError
 from consolidation.core.secrets import reveal
-from consolidation.core.sources import SourceSpec, SqlEntity, SqlSource, secret_from_env
-from consolidation.core.types import CHUNK_ROWS, ReadLimits
+from consolidation.core.sources import SqlEntity, SqlSource, secret_from_env
 
 # Messages of drivers (libpq, MariaDB, SQLite) for failures that a retry may cure.
 _TRANSIENT_MARKERS = (
@@ -59,19 +58,9 @@ class SqlConnector(Connector):
 
     kind: ClassVar[str] = "sql"
 
-    def __init__(
-        self,
-        name: str,
-        spec: SourceSpec,
-        *,
-        base_dir: Path = Path(),
-        chunk_size: int = CHUNK_ROWS,
-        limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, never mutated
-    ) -> None:
-        if not isinstance(spec, SqlSource):
-            raise TypeError(f"SqlConnector needs a sql source, not {spec.kind!r}")
-        super().__init__(name, spec, base_dir=base_dir, chunk_size=chunk_size, limits=limits)
-        self.source = spec
+    def _prepare(self) -> None:
+        assert isinstance(self.spec, SqlSource)
+        self.source = self.spec
         self._engine: sa.Engine | None = None
         self._secret: SecretStr | None = None
         self._columns: dict[str, list[str]] = {}
