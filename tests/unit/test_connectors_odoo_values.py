@@ -48,3 +48,18 @@ def test_a_value_its_field_type_does_not_allow_names_the_row_and_field(
     assert message.startswith("source 'mys_hr': model 'hr.employee'")
     assert "row 2 (id 2), field 'dept' holds a value of type int" in message
     assert "many2one" in message
+
+
+def test_a_connector_refuses_a_source_of_another_kind() -> None:
+    from connectors.csv import CsvConnector
+
+    spec = OdooSource.model_validate(
+        {
+            "kind": "odoo", "ministry": "mys", "domain": "hr", "name": "MYS Odoo",
+            "url": "http://127.0.0.1:1", "database": "mys", "login": "etl",
+            "password_env": "MYS_ODOO_PASSWORD",
+            "entities": {"employee": {"model": "hr.employee", "fields": ["name"]}},
+        }
+    )  # fmt: skip
+    with pytest.raises(TypeError, match="CsvConnector needs a csv source, not 'odoo'"):
+        CsvConnector("mys_hr", spec)
