@@ -19,6 +19,7 @@ from consolidation.cli import (  # noqa: F401 - they register
     notify,
     reconcile,
     review,
+    run,
     serve,
     steward,
     users,

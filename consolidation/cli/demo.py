@@ -17,7 +17,7 @@ from consolidation.cli.common import (
 )
 from consolidation.cli.extract import print_extract_summary
 from consolidation.cli.progress import make_progress
-from consolidation.cli.steward import print_quarantine_summary, print_run, run_pipeline
+from consolidation.cli.run import print_quarantine_summary, print_run, run_pipeline
 from consolidation.core import store
 from consolidation.core.errors import ConsolidationError
 from consolidation.matching import person_quality
