@@ -1,11 +1,12 @@
 """The pipeline wires the stages together: extract → (map → validate → stage) → match → load.
 
 ``Pipeline.run``, ``Pipeline.revalidate`` and ``Pipeline.load`` (with ``plan_load``,
-``check_central`` and ``rollback`` around it) are the only places that wire one stage to
-another; the other methods hand one stage its explicit inputs (the engine, its settings
-section, a source's spec). The CLI and the web app call the pipeline and the services
-(``Pipeline.quarantine``), never a stage's internals. A stage's failure is recorded on its
-batch and reaches the user as one line.
+``check_central`` and ``rollback`` around it, in ``pipeline.central``, which ``Pipeline``
+inherits) are the only places that wire one stage to another; the other methods hand one stage
+its explicit inputs (the engine, its settings section, a source's spec). The CLI and the web
+app call the pipeline and the services (``Pipeline.quarantine``), never a stage's internals. A
+stage's failure is recorded on its batch and reaches the user as one line. What a run and a
+revalidation report back is in ``pipeline.results``.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from connectors import Connector, open_connector
 from consolidation import extract, load, quarantine, staging
 from consolidation.access import SessionService, UserService
 from consolidation.core import memory, rawstore, store
-from consolidation.core.errors import ConfigError, ConsolidationError
+from consolidation.core.errors import ConsolidationError
 from consolidation.core.reference import ReferenceData, load_reference, read_reference
 from consolidation.core.schema import Domain, Ministry, SourceSystem
-from consolidation.core.settings import OdooSettings, Settings
+from consolidation.core.settings import Settings
 from consolidation.core.sources import SourcesConfig, load_sources
 from consolidation.core.types import NoProgress, ProgressSink
 from consolidation.extract import ExtractResult, ExtractSettings
-from consolidation.load import Check, LoadReport, RollbackReport, Selection
 from consolidation.notify import NotifyService
-from consolidation.quarantine import QuarantineService, QuarantineSettings, ReleaseResult
+from consolidation.pipeline.central import CentralFeed
+from consolidation.pipeline.results import RevalidateResult, RunResult
+from consolidation.quarantine import QuarantineService, QuarantineSettings
 from consolidation.quarantine.queries import Scope
 from consolidation.quarantine.roundtrip import RuleCheck, WorkbookApplied, WorkbookDiff
 from consolidation.reconcile import ReconcileService
@@ -47,44 +49,8 @@ if TYPE_CHECKING:
     from consolidation.matching import MatchOutcome
 
 
-@dataclass(frozen=True)
-class RunResult:
-    extracts: list[ExtractResult]
-    transforms: list[TransformResult]
-    persons: MatchOutcome
-    vendors: MatchOutcome
-    skipped: dict[str, str] = field(default_factory=dict)
-    """Sources not run, each with why in one line: their ministry's reference data is wrong."""
-
-
-@dataclass(frozen=True)
-class RevalidateResult:
-    release: ReleaseResult
-    persons: MatchOutcome | None = None
-    """Set when records were released: they were matched again."""
-    vendors: MatchOutcome | None = None
-    skipped: dict[str, str] = field(default_factory=dict)
-    """Sources not re-checked, each with why: their ministry's reference data is wrong."""
-
-    @property
-    def checked(self) -> int:
-        return self.release.checked
-
-    @property
-    def released(self) -> dict[str, int]:
-        return self.release.released
-
-    @property
-    def still_quarantined(self) -> int:
-        return self.release.still_quarantined
-
-    @property
-    def new_issues(self) -> int:
-        return self.release.new_issues
-
-
 @dataclass
-class Pipeline:
+class Pipeline(CentralFeed):
     """The product's stages and services over one store and one sources config."""
 
     settings: Settings
@@ -390,72 +356,6 @@ class Pipeline:
         return found
 
     @property
-    def central(self) -> OdooSettings | None:
-        """The central Odoo's settings (ODOO_URL and friends fill the gaps); None if unset."""
-        return load.central_settings(self.settings.odoo)
-
-    def _central(self) -> OdooSettings:
-        odoo = self.central
-        if odoo is None:
-            raise ConfigError(
-                "no central Odoo configured: set CONSOLIDATION_ODOO__URL, __DATABASE, __LOGIN "
-                "and __PASSWORD (or ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD)"
-            )
-        return odoo
-
-    def plan_load(
-        self, sources: list[str] | None = None, *, page_size: int | None = None
-    ) -> LoadReport:
-        """What a load would create, update and leave unchanged, from the store alone."""
-        odoo = self.central or self.settings.odoo
-        loader = load.open_loader(
-            self.engine,
-            None,
-            operator=self.settings.operator,
-            page_size=page_size or odoo.page_size,
-            config=load.load_central_config(odoo.config),
-        )
-        return loader.plan(Selection(tuple(sources) if sources is not None else None))
-
-    def check_central(self, *, fix: bool = True) -> list[Check]:
-        """The central Odoo's preflight (version, modules, currency, fields, rights), whatever
-        the store's state; what the store needs is a check of its own."""
-        odoo = self._central()
-        config = load.load_central_config(odoo.config)
-        try:
-            store.require_current(self.engine)
-        except ConsolidationError as exc:
-            checks = load.preflight(load.transport_factory(odoo)(), None, config, fix=fix)
-            return [*checks, Check("unified store", False, str(exc))]
-        checks = load.preflight(load.transport_factory(odoo)(), self.engine, config, fix=fix)
-        return [*checks, Check("unified store", True, "migrated to the latest revision")]
-
-    def load(
-        self,
-        sources: list[str] | None = None,
-        *,
-        workers: int | None = None,
-        batch_size: int | None = None,
-        page_size: int | None = None,
-        progress: load.Progress | None = None,
-    ) -> LoadReport:
-        """Feed the central Odoo from the unified store (every source, or these): idempotent,
-        resumable, parallel; what Odoo refuses goes to the quarantine."""
-        odoo = self._central()
-        loader = load.open_loader(
-            self.engine,
-            odoo,
-            operator=self.settings.operator,
-            workers=workers,
-            batch_size=batch_size,
-            page_size=page_size,
-            progress=progress,
-            config=load.load_central_config(odoo.config),
-        )
-        selection = Selection(tuple(sources) if sources is not None else None)
-        return loader.load(selection, url=str(odoo.url), database=str(odoo.database))
-
-    @property
     def reconciliation(self) -> ReconcileService:
         """The reconciliation service (what finance officers do): source, store and, when one
         is configured, the central Odoo."""
@@ -483,16 +383,6 @@ class Pipeline:
             actor=self.settings.operator,
         )
 
-    def rollback(self, batch_id: int) -> RollbackReport:
-        """Undo in the central Odoo what loads created from a batch."""
-        odoo = self._central()
-        return load.rollback_batch(
-            self.engine,
-            load.transport_factory(odoo)(),
-            batch_id,
-            operator=self.settings.operator,
-        )
-
 
 def _sink(progress: ProgressSink | None) -> ProgressSink:
     return progress if progress is not None else NoProgress()
@@ -503,6 +393,7 @@ __all__ = [
     "NoProgress",
     "Pipeline",
     "ProgressSink",
+    "RevalidateResult",
     "RunResult",
     "TransformResult",
 ]
