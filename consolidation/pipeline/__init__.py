@@ -38,8 +38,9 @@ from consolidation.notify import NotifyService
 from consolidation.pipeline.central import CentralFeed
 from consolidation.pipeline.results import RevalidateResult, RunResult
 from consolidation.quarantine import QuarantineService, QuarantineSettings
+from consolidation.quarantine.diff import WorkbookApplied, WorkbookDiff
 from consolidation.quarantine.queries import Scope
-from consolidation.quarantine.roundtrip import RuleCheck, WorkbookApplied, WorkbookDiff
+from consolidation.quarantine.roundtrip import RuleCheck
 from consolidation.reconcile import ReconcileService
 from consolidation.staging import StagingSettings, TransformResult
 

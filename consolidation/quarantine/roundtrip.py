@@ -2,8 +2,9 @@
 before anything is applied.
 
 ``returned.read_workbook`` reads the file and refuses a foreign or altered one; ``preview``
-compares its cells with the quarantine's current records; the service applies a preview as
-corrections (``QuarantineService.apply_workbook``).
+compares its cells with the quarantine's current records (what it finds is in ``diff``), and
+``RuleCheck`` says which would still fail; the service applies a preview as corrections
+(``QuarantineService.apply_workbook``).
 
 Choices: a change in an issue column (issue field, offending value, message, issue status) is
 ignored with a note, since it is not a record field; a change in a key (issue id, ministry,
@@ -14,10 +15,9 @@ warning is skipped with its reason rather than refusing the whole workbook.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -38,6 +38,14 @@ from consolidation.core.schema import (
 from consolidation.core.sources import SourceSpec
 from consolidation.core.types import SOURCE_KEY
 from consolidation.core.unified import ENTITIES, FieldType
+from consolidation.quarantine.diff import (
+    FieldChange,
+    InvalidValue,
+    RecordChange,
+    SkippedRecord,
+    StillFailing,
+    WorkbookDiff,
+)
 from consolidation.quarantine.exceptions import QuarantineError
 from consolidation.quarantine.export import (
     staged_records,
@@ -55,114 +63,6 @@ from validation import EntityValidator
 
 Key = tuple[str, str, str]
 _ARABIC_DIGITS = frozenset(chr(c) for c in [*range(0x0660, 0x066D), *range(0x06F0, 0x06FA)])
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    old: str | None
-    new: str | None
-    where: str
-    """The sheet and row it was typed in."""
-
-
-@dataclass(frozen=True)
-class RecordChange:
-    """What the workbook changes in one quarantined record, and the version it was compared
-    with: applying it to another version is a conflict."""
-
-    source: str
-    entity: str
-    key: str
-    ministry: str
-    version: int
-    fields: tuple[FieldChange, ...]
-
-
-@dataclass(frozen=True)
-class StillFailing:
-    """A rule a record would still fail with the workbook's values: it stays quarantined."""
-
-    source: str
-    entity: str
-    key: str
-    rule_id: str
-    field: str | None
-    message: str
-
-
-@dataclass(frozen=True)
-class InvalidValue:
-    """A typed value that cannot be read as its field's type: nothing can be applied."""
-
-    source: str
-    entity: str
-    key: str
-    field: str
-    value: str
-    problem: str
-    where: str
-
-
-@dataclass(frozen=True)
-class SkippedRecord:
-    """A record the workbook changes that will not be corrected, and why."""
-
-    source: str
-    entity: str
-    key: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class WorkbookDiff:
-    """The preview of a returned workbook: which records, which fields, old and new values,
-    which records would still fail, and what is skipped or cannot be read. It travels as
-    JSON (``to_json``) between the preview and the confirmation."""
-
-    ministries: tuple[str, ...]
-    exported_at: datetime
-    fingerprint: str
-    changes: tuple[RecordChange, ...] = ()
-    still_failing: tuple[StillFailing, ...] = ()
-    invalid: tuple[InvalidValue, ...] = ()
-    skipped: tuple[SkippedRecord, ...] = ()
-    notes: tuple[str, ...] = ()
-
-    @property
-    def fields_changed(self) -> int:
-        return sum(len(change.fields) for change in self.changes)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), default=_json_default, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> WorkbookDiff:
-        try:
-            raw = json.loads(text)
-            return cls(
-                ministries=tuple(raw["ministries"]),
-                exported_at=datetime.fromisoformat(raw["exported_at"]),
-                fingerprint=str(raw["fingerprint"]),
-                changes=tuple(
-                    RecordChange(**{**c, "fields": tuple(FieldChange(**f) for f in c["fields"])})
-                    for c in raw["changes"]
-                ),
-                still_failing=tuple(StillFailing(**s) for s in raw["still_failing"]),
-                invalid=tuple(InvalidValue(**i) for i in raw["invalid"]),
-                skipped=tuple(SkippedRecord(**s) for s in raw["skipped"]),
-                notes=tuple(raw["notes"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise QuarantineError(f"not a workbook preview: {exc}") from exc
-
-
-@dataclass(frozen=True)
-class WorkbookApplied:
-    records: int
-    fields: int
-    skipped: int
-    still_failing: int
 
 
 class RecordCheck(Protocol):
@@ -455,9 +355,3 @@ def _same(kind: FieldType, old: str | None, typed: str | None) -> bool:
 
 def _text_of(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -31,6 +31,7 @@ from consolidation.core.schema import (
 )
 from consolidation.core.unified import ENTITIES, LINEAGE_COLUMNS, ROW_HASH
 from consolidation.quarantine import bulk, pairs
+from consolidation.quarantine.diff import WorkbookApplied, WorkbookDiff
 from consolidation.quarantine.exceptions import OutOfScope, QuarantineConflict, QuarantineError
 from consolidation.quarantine.export import ExportedRecord, staged_records, write_workbook
 from consolidation.quarantine.queries import (
@@ -46,12 +47,7 @@ from consolidation.quarantine.queries import (
 )
 from consolidation.quarantine.records import unreadable
 from consolidation.quarantine.returned import read_workbook
-from consolidation.quarantine.roundtrip import (
-    RecordCheck,
-    WorkbookApplied,
-    WorkbookDiff,
-    preview,
-)
+from consolidation.quarantine.roundtrip import RecordCheck, preview
 
 DECISIONS = {
     IssueStatus.WAIVED: audit.Event.ISSUE_WAIVED,

@@ -2,7 +2,10 @@
 abbreviations expanded, Arabic words translated), the names each unified field goes by, and the
 codes its enumerated fields take (gender, status, pay components, countries).
 
-Everything here is data a reviewer can extend; ``mappings.scaffold.propose`` only scores it.
+Everything here is data a reviewer can extend; ``mappings.scaffold.scoring`` and ``propose``
+only read it. One cohesive table of words, aliases and codes (no logic beyond reading a name as
+tokens), which is why this module is long: split, a reviewer would look in several files for
+the one word a ministry's column uses.
 """
 
 from __future__ import annotations

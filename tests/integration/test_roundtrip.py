@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from consolidation.core.schema import IssueStatus
 from consolidation.quarantine import IssueFilter, QuarantineConflict, QuarantineService
+from consolidation.quarantine.diff import WorkbookDiff
 from consolidation.quarantine.returned import WorkbookRefused
-from consolidation.quarantine.roundtrip import WorkbookDiff
 from tests.pipeline_support import DemoRun, demo_pipeline
 
 pytestmark = pytest.mark.integration

@@ -25,7 +25,7 @@ from starlette.routing import NoMatchFound
 
 from consolidation.access import Action
 from consolidation.core.errors import ConsolidationError
-from consolidation.quarantine.roundtrip import RecordChange, WorkbookDiff
+from consolidation.quarantine.diff import RecordChange, WorkbookDiff
 from consolidation.web.deps import Ctx, require
 from consolidation.web.i18n import Translator
 from consolidation.web.masking import is_personal, mask
