@@ -162,6 +162,7 @@ class Pipeline(CentralFeed):
         ministry's crosswalk and calendar and the central chart, for a finance source) the
         problem in one line. A source with nothing to say is ready to run."""
         reference = read_reference(self.mappings_dir / "reference", list(self.config.ministries))
+        wrong = self.reference_problems(names, reference)
         found: dict[str, dict[str, str]] = {}
         for name in names:
             spec = self.config.source(name)
@@ -175,9 +176,8 @@ class Pipeline(CentralFeed):
                 staging.source_mapping(self.mappings_dir, name, spec)
             except ConsolidationError as exc:
                 problems["mapping"] = str(exc)
-            problem = reference.problem(spec.ministry) if spec.domain == "finance" else None
-            if problem is not None:
-                problems["reference"] = problem
+            if name in wrong:
+                problems["reference"] = wrong[name]
             found[name] = problems
         return found
 
@@ -353,7 +353,7 @@ class Pipeline(CentralFeed):
             problem = reference.problem(spec.ministry) if spec.domain == "finance" else None
             if problem is not None:
                 found[name] = problem
-                log.warning("source %s not run: %s", name, problem)
+                log.warning("source %s: its reference data is wrong: %s", name, problem)
         return found
 
     @property
