@@ -23,10 +23,9 @@ import pyarrow.compute as pc
 
 from connectors.keys import SourceKeys
 from consolidation.core.errors import ConsolidationError
-from consolidation.core.sources import EntitySpec, KeyPart, SourceSpec
+from consolidation.core.sources import EntitySpec, SourceSpec
 from consolidation.core.types import (
     CHUNK_ROWS,
-    SOURCE_KEY,
     ControlTotals,
     RawChunk,
     ReadLimits,
@@ -215,12 +214,6 @@ class Connector(ABC):
                 f"{self._where(entity)} lacks declared column {missing[0]!r}; "
                 f"expected {', '.join(spec.required_columns())}; found {', '.join(columns)}"
             )
-
-
-def source_keys(table: pa.Table, key: list[KeyPart]) -> pa.Array:
-    """Key values joined by '|'; a record whose key is missing is keyed by a hash of its content
-    (one chunk on its own: an extraction counts positions and repeats across chunks)."""
-    return SourceKeys(key).add_to(table).column(SOURCE_KEY).combine_chunks()
 
 
 def _encodes(text: str) -> bool:
